@@ -1,0 +1,96 @@
+import { K } from "../backend/index.js";
+import { allocate } from "../tensor/dtype.js";
+import { fmtShape, shapesEqual } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { noGrad } from "./grad_mode.js";
+
+export interface BackwardOptions {
+  /** Keep the graph's saved tensors so backward can run through it again. */
+  retainGraph?: boolean;
+}
+
+/**
+ * Reverse-mode differentiation from `root`: walks the graph in reverse topological order,
+ * summing the gradients that reach each tensor, and accumulates into `.grad` of leaves
+ * (and of tensors that called retainGrad()). Gradients are not themselves recorded.
+ */
+export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new Error("backward: the tensor does not require grad and has no gradFn (did you call it inside noGrad, or on a detached tensor?)");
+  }
+  if (gradient === undefined) {
+    if (root.numel() !== 1) {
+      throw new Error(`backward: a gradient must be given for a non-scalar output of shape ${fmtShape(root.shape)}`);
+    }
+    gradient = new Tensor(allocate("float32", 1).fill(1), root.shape);
+  } else if (!shapesEqual(gradient.shape, root.shape)) {
+    throw new RangeError(`backward: gradient shape ${fmtShape(gradient.shape)} does not match output shape ${fmtShape(root.shape)}`);
+  }
+  const order = topoOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, gradient]]);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      if (t.gradFn === null || t.retainsGrad) accumulateInto(t, g);
+      const node = t.gradFn;
+      if (!node) continue;
+      const inputGrads = node.apply(g);
+      if (!opts.retainGraph) node.release();
+      node.inputs.forEach((inp, k) => {
+        const ig = inputGrads[k];
+        if (!ig || !inp.requiresGrad) return;
+        if (!shapesEqual(ig.shape, inp.shape)) {
+          throw new Error(`backward: ${node.name} produced a gradient of shape ${fmtShape(ig.shape)} for an input of shape ${fmtShape(inp.shape)}`);
+        }
+        const prev = grads.get(inp);
+        grads.set(inp, prev ? sum(prev, ig) : ig);
+      });
+    }
+  });
+}
+
+/** Tensors reachable from root through gradFn, inputs before the ops that used them. */
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t.gradFn ? t.gradFn.inputs : [];
+    if (i < inputs.length) {
+      top[1]++;
+      const inp = inputs[i];
+      if (inp.requiresGrad && !seen.has(inp)) {
+        seen.add(inp);
+        stack.push([inp, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+function sum(a: Tensor, b: Tensor): Tensor {
+  const out = allocate("float32", a.numel());
+  K.binary("add", a, b, a.shape, out);
+  return new Tensor(out, a.shape);
+}
+
+/** .grad gets its own contiguous storage the first time, then is added to in place (a user-set strided .grad is replaced). */
+function accumulateInto(t: Tensor, g: Tensor): void {
+  if (t.grad !== null && (!t.grad.isContiguous() || t.grad.offset !== 0)) {
+    t.grad = sum(t.grad, g);
+  } else if (t.grad === null) {
+    const out = allocate("float32", g.numel());
+    K.copy(g, new Tensor(out, g.shape));
+    t.grad = new Tensor(out, g.shape);
+  } else {
+    K.binary("add", t.grad, g, t.grad.shape, t.grad.data);
+  }
+}

@@ -1,0 +1,113 @@
+import type { Conv2dGeometry } from "../kernels.js";
+import { gemm } from "./gemm.js";
+
+/**
+ * 2-D convolution by im2col + GEMM, one image and group at a time: the unfolded patch
+ * matrix is [cInG*kh*kw, outH*outW], so the weight [cOutG, cInG*kh*kw] multiplies it.
+ */
+function im2col(x: Float32Array, xo: number, c: number, geo: Conv2dGeometry, cols: Float32Array): void {
+  const { h, w, kh, kw, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW } = geo;
+  const plane = outH * outW;
+  let row = 0;
+  for (let ci = 0; ci < c; ci++) {
+    const xc = xo + ci * h * w;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, row++) {
+        const base = row * plane;
+        for (let oy = 0; oy < outH; oy++) {
+          const iy = oy * strideH - padH + ki * dilationH;
+          const ob = base + oy * outW;
+          if (iy < 0 || iy >= h) {
+            cols.fill(0, ob, ob + outW);
+            continue;
+          }
+          const xr = xc + iy * w;
+          for (let ox = 0; ox < outW; ox++) {
+            const ix = ox * strideW - padW + kj * dilationW;
+            cols[ob + ox] = ix >= 0 && ix < w ? x[xr + ix] : 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: adds each patch entry back onto the pixel it came from. */
+function col2im(cols: Float32Array, c: number, geo: Conv2dGeometry, gx: Float32Array, xo: number): void {
+  const { h, w, kh, kw, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW } = geo;
+  const plane = outH * outW;
+  let row = 0;
+  for (let ci = 0; ci < c; ci++) {
+    const xc = xo + ci * h * w;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, row++) {
+        const base = row * plane;
+        for (let oy = 0; oy < outH; oy++) {
+          const iy = oy * strideH - padH + ki * dilationH;
+          if (iy < 0 || iy >= h) continue;
+          const xr = xc + iy * w;
+          const ob = base + oy * outW;
+          for (let ox = 0; ox < outW; ox++) {
+            const ix = ox * strideW - padW + kj * dilationW;
+            if (ix >= 0 && ix < w) gx[xr + ix] += cols[ob + ox];
+          }
+        }
+      }
+    }
+  }
+}
+
+function dims(geo: Conv2dGeometry) {
+  const cInG = geo.cIn / geo.groups;
+  const cOutG = geo.cOut / geo.groups;
+  const kSize = cInG * geo.kh * geo.kw;
+  const plane = geo.outH * geo.outW;
+  return { cInG, cOutG, kSize, plane };
+}
+
+export function conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, geo: Conv2dGeometry): void {
+  const { cInG, cOutG, kSize, plane } = dims(geo);
+  const cols = new Float32Array(kSize * plane);
+  for (let b = 0; b < geo.n; b++) {
+    for (let g = 0; g < geo.groups; g++) {
+      im2col(x, (b * geo.cIn + g * cInG) * geo.h * geo.w, cInG, geo, cols);
+      const oo = (b * geo.cOut + g * cOutG) * plane;
+      gemm(1, cOutG, plane, kSize, w, g * cOutG * kSize, 0, false, cols, 0, 0, false, out, oo, 0, false);
+    }
+    if (bias) {
+      for (let co = 0; co < geo.cOut; co++) {
+        const o = (b * geo.cOut + co) * plane;
+        const bv = bias[co];
+        for (let i = 0; i < plane; i++) out[o + i] += bv;
+      }
+    }
+  }
+}
+
+export function conv2dBackwardInput(gOut: Float32Array, w: Float32Array, gx: Float32Array, geo: Conv2dGeometry): void {
+  const { cInG, cOutG, kSize, plane } = dims(geo);
+  const cols = new Float32Array(kSize * plane);
+  gx.fill(0);
+  for (let b = 0; b < geo.n; b++) {
+    for (let g = 0; g < geo.groups; g++) {
+      // cols = W_gᵀ · gOut_g
+      const go = (b * geo.cOut + g * cOutG) * plane;
+      gemm(1, kSize, plane, cOutG, w, g * cOutG * kSize, 0, true, gOut, go, 0, false, cols, 0, 0, false);
+      col2im(cols, cInG, geo, gx, (b * geo.cIn + g * cInG) * geo.h * geo.w);
+    }
+  }
+}
+
+export function conv2dBackwardWeight(gOut: Float32Array, x: Float32Array, gw: Float32Array, geo: Conv2dGeometry): void {
+  const { cInG, cOutG, kSize, plane } = dims(geo);
+  const cols = new Float32Array(kSize * plane);
+  gw.fill(0);
+  for (let b = 0; b < geo.n; b++) {
+    for (let g = 0; g < geo.groups; g++) {
+      im2col(x, (b * geo.cIn + g * cInG) * geo.h * geo.w, cInG, geo, cols);
+      // gW_g += gOut_g · colsᵀ
+      const go = (b * geo.cOut + g * cOutG) * plane;
+      gemm(1, cOutG, kSize, plane, gOut, go, 0, false, cols, 0, 0, true, gw, g * cOutG * kSize, 0, true);
+    }
+  }
+}

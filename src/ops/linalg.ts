@@ -1,0 +1,136 @@
+import { K } from "../backend/index.js";
+import { record } from "../autograd/node.js";
+import { broadcastShapes, fmtShape, numel } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { alloc, checkFloat, contiguousData, f32, sumToShape } from "./util.js";
+import { expand, reshape, squeeze, transpose, unsqueeze } from "./view.js";
+
+/** How a [..., r, c] tensor is handed to the GEMM kernel without copying when possible. */
+interface Operand {
+  data: Float32Array;
+  offset: number;
+  batchStride: number;
+  trans: boolean;
+}
+
+function operand(x: Tensor, batch: readonly number[]): Operand {
+  const nd = x.ndim;
+  const r = x.shape[nd - 2];
+  const c = x.shape[nd - 1];
+  const sr = x.strides[nd - 2];
+  const sc = x.strides[nd - 1];
+  const rowMajor = (sc === 1 || c === 1) && (sr === c || r === 1);
+  const colMajor = !rowMajor && (sr === 1 || r === 1) && (sc === r || c === 1);
+  const xBatch = numel(x.shape.slice(0, nd - 2));
+  if (rowMajor || colMajor) {
+    if (xBatch === 1) return { data: x.data as Float32Array, offset: x.offset, batchStride: 0, trans: colMajor };
+    // A dense batch: every batch dim steps over whole matrices in order, and no broadcasting.
+    let dense = numel(batch) === xBatch;
+    let expect = r * c;
+    for (let d = nd - 3; d >= 0 && dense; d--) {
+      if (x.shape[d] !== 1 && x.strides[d] !== expect) dense = false;
+      expect *= x.shape[d];
+    }
+    if (dense) return { data: x.data as Float32Array, offset: x.offset, batchStride: r * c, trans: colMajor };
+  }
+  const full = contiguousData(expand(x, [...batch, r, c]));
+  return { data: full.data as Float32Array, offset: full.offset, batchStride: r * c, trans: false };
+}
+
+/** Batched, broadcasting matrix product of tensors with ≥ 2 dims; not recorded. */
+function bmmRaw(a: Tensor, b: Tensor): Tensor {
+  const m = a.shape[a.ndim - 2];
+  const k = a.shape[a.ndim - 1];
+  const n = b.shape[b.ndim - 1];
+  if (b.shape[b.ndim - 2] !== k) {
+    throw new RangeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} vs ${b.shape[b.ndim - 2]})`);
+  }
+  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul");
+  const out = alloc([...batch, m, n]);
+  const A = operand(a, batch);
+  const B = operand(b, batch);
+  K.gemm(numel(batch), m, n, k, A.data, A.offset, A.batchStride, A.trans, B.data, B.offset, B.batchStride, B.trans,
+    out.data as Float32Array, 0, m * n, false);
+  return out;
+}
+
+/**
+ * Matrix product with PyTorch's rules: 1-d·1-d is a dot product, a 1-d operand gets a
+ * dim prepended (left) or appended (right) that is removed afterwards, and leading
+ * dims broadcast as batch dims.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkFloat("matmul", a, b);
+  if (a.ndim === 0 || b.ndim === 0) throw new RangeError(`matmul: both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.ndim === 1 && b.ndim === 1) {
+    if (a.shape[0] !== b.shape[0]) throw new RangeError(`matmul: 1-d tensors of different lengths ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
+  }
+  if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
+  if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
+  const out = bmmRaw(a, b);
+  return record("MmBackward", out, [a, b], (g) => [
+    a.requiresGrad ? sumToShape(bmmRaw(g, transpose(b, -1, -2)), a.shape) : null,
+    b.requiresGrad ? sumToShape(bmmRaw(transpose(a, -1, -2), g), b.shape) : null,
+  ]);
+}
+
+/** 2-d matrix product, as torch.mm. */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 2 || b.ndim !== 2) throw new RangeError(`mm: expects 2-d tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  return matmul(a, b);
+}
+
+/** 3-d batched product without broadcasting, as torch.bmm. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0]) {
+    throw new RangeError(`bmm: expects 3-d tensors with equal batch sizes, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  return matmul(a, b);
+}
+
+/**
+ * y = x·wᵀ + b with w of shape [out, in] (PyTorch's layout), over any leading dims of x.
+ * One GEMM with the bias pre-filled into the output; backward is two GEMMs and a column sum.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkFloat("linear", x, weight);
+  if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-d [out, in], got ${fmtShape(weight.shape)}`);
+  const [outF, inF] = weight.shape;
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) {
+    throw new RangeError(`linear: input of shape ${fmtShape(x.shape)} does not match weight of shape ${fmtShape(weight.shape)} (expected last dim ${inF})`);
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
+    throw new RangeError(`linear: bias of shape ${fmtShape(bias.shape)} does not match weight of shape ${fmtShape(weight.shape)} (expected [${outF}])`);
+  }
+  const rows = x.numel() / inF;
+  const xd = f32(x);
+  const wd = f32(weight);
+  const out = alloc([...x.shape.slice(0, -1), outF]);
+  const od = out.data as Float32Array;
+  if (bias) {
+    const bd = f32(bias);
+    for (let r = 0; r < rows; r++) od.set(bd, r * outF);
+  }
+  K.gemm(1, rows, outF, inF, xd, 0, 0, false, wd, 0, 0, true, od, 0, 0, bias != null);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record("LinearBackward", out, inputs, (g) => {
+    const gd = f32(g);
+    let gx: Tensor | null = null;
+    let gw: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = alloc(x.shape);
+      K.gemm(1, rows, inF, outF, gd, 0, 0, false, wd, 0, 0, false, gx.data as Float32Array, 0, 0, false);
+    }
+    if (weight.requiresGrad) {
+      gw = alloc(weight.shape);
+      K.gemm(1, outF, inF, rows, gd, 0, 0, true, xd, 0, 0, false, gw.data as Float32Array, 0, 0, false);
+    }
+    if (bias?.requiresGrad) {
+      gb = alloc([outF]);
+      K.reduce("sum", gd, 0, 1, rows, outF, gb.data);
+    }
+    return bias ? [gx, gw, gb] : [gx, gw];
+  });
+}
