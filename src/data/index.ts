@@ -1,0 +1,1 @@
+export { readNumericCsv, type NumericTable } from "./csv.js";
