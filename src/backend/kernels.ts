@@ -113,6 +113,8 @@ export interface Backend {
   gather(x: TypedArray, outer: number, n: number, inner: number, index: Int32Array, m: number, out: TypedArray): void;
   /** gx[o, index[o, j, i], i] += g[o, j, i]: the adjoint of gather. */
   scatterAdd(g: Float32Array, outer: number, n: number, inner: number, index: Int32Array, m: number, gx: Float32Array): void;
+  /** out[o, index[o, j, i], i] = src[o, j, i]: the assigning form of scatterAdd (on duplicates the last j wins). */
+  scatter(src: TypedArray, outer: number, n: number, inner: number, index: Int32Array, m: number, out: TypedArray): void;
 
   // --- fused optimizer updates, in place on contiguous float32 arrays
   /** torch.optim.SGD for one parameter; `buf` is the momentum buffer (null when momentum = 0). */

@@ -1,7 +1,7 @@
 import type { Backend } from "../kernels.js";
 import { binary, copy, unary, unaryBackward, where } from "./elementwise.js";
 import { gemm } from "./gemm.js";
-import { gather, indexAdd, indexSelect, scatterAdd } from "./indexing.js";
+import { gather, indexAdd, indexSelect, scatter, scatterAdd } from "./indexing.js";
 import { layerNorm, layerNormBackward } from "./layernorm.js";
 import { adamStep, sgdStep } from "./optim.js";
 import { reduce } from "./reduce.js";
@@ -16,6 +16,6 @@ export const jsBackend: Backend = {
   softmax, softmaxBackward, layerNorm, layerNormBackward,
   conv2d, conv2dBackwardInput, conv2dBackwardWeight,
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
-  indexSelect, indexAdd, gather, scatterAdd,
+  indexSelect, indexAdd, gather, scatterAdd, scatter,
   sgdStep, adamStep,
 };

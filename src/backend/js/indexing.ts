@@ -1,11 +1,16 @@
 import type { TypedArray } from "../../tensor/dtype.js";
 
+/** Rows at least this long are moved with set(); shorter ones with a plain loop, since subarray() allocates. */
+const SET_MIN = 32;
+
 export function indexSelect(x: TypedArray, outer: number, n: number, inner: number, index: Int32Array, out: TypedArray): void {
   const m = index.length;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       const src = (o * n + index[j]) * inner;
-      out.set(x.subarray(src, src + inner), (o * m + j) * inner);
+      const dst = (o * m + j) * inner;
+      if (inner >= SET_MIN) out.set(x.subarray(src, src + inner), dst);
+      else for (let i = 0; i < inner; i++) out[dst + i] = x[src + i];
     }
   }
 }
@@ -35,6 +40,15 @@ export function scatterAdd(g: Float32Array, outer: number, n: number, inner: num
     for (let j = 0; j < m; j++) {
       const row = (o * m + j) * inner;
       for (let i = 0; i < inner; i++) gx[(o * n + index[row + i]) * inner + i] += g[row + i];
+    }
+  }
+}
+
+export function scatter(src: TypedArray, outer: number, n: number, inner: number, index: Int32Array, m: number, out: TypedArray): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const row = (o * m + j) * inner;
+      for (let i = 0; i < inner; i++) out[(o * n + index[row + i]) * inner + i] = src[row + i];
     }
   }
 }
