@@ -66,9 +66,11 @@ export function avgPool2d(x: Float32Array, out: Float32Array, geo: Pool2dGeometr
       const y0 = oy * strideH - padH;
       for (let ox = 0; ox < outW; ox++) {
         const x0 = ox * strideW - padW;
+        const yEnd = Math.min(y0 + kh, h);
+        const xEnd = Math.min(x0 + kw, w);
         let s = 0;
-        for (let iy = Math.max(y0, 0); iy < Math.min(y0 + kh, h); iy++) {
-          for (let ix = Math.max(x0, 0); ix < Math.min(x0 + kw, w); ix++) s += x[xo + iy * w + ix];
+        for (let iy = Math.max(y0, 0); iy < yEnd; iy++) {
+          for (let ix = Math.max(x0, 0); ix < xEnd; ix++) s += x[xo + iy * w + ix];
         }
         out[oo + oy * outW + ox] = s / windowSize(geo, oy, ox, countIncludePad);
       }
@@ -87,8 +89,10 @@ export function avgPool2dBackward(gOut: Float32Array, gx: Float32Array, geo: Poo
       for (let ox = 0; ox < outW; ox++) {
         const x0 = ox * strideW - padW;
         const gv = gOut[oo + oy * outW + ox] / windowSize(geo, oy, ox, countIncludePad);
-        for (let iy = Math.max(y0, 0); iy < Math.min(y0 + kh, h); iy++) {
-          for (let ix = Math.max(x0, 0); ix < Math.min(x0 + kw, w); ix++) gx[xo + iy * w + ix] += gv;
+        const yEnd = Math.min(y0 + kh, h);
+        const xEnd = Math.min(x0 + kw, w);
+        for (let iy = Math.max(y0, 0); iy < yEnd; iy++) {
+          for (let ix = Math.max(x0, 0); ix < xEnd; ix++) gx[xo + iy * w + ix] += gv;
         }
       }
     }

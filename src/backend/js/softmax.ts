@@ -6,13 +6,19 @@ export function softmax(x: Float32Array, out: Float32Array, rows: number, cols: 
     for (let j = 0; j < cols; j++) if (x[o + j] > max) max = x[o + j];
     if (max === -Infinity) max = 0; // an all -inf row gives NaN/-inf as PyTorch, not a crash
     let sum = 0;
-    for (let j = 0; j < cols; j++) sum += Math.exp(x[o + j] - max);
     if (log) {
+      for (let j = 0; j < cols; j++) sum += Math.exp(x[o + j] - max);
       const lse = max + Math.log(sum);
       for (let j = 0; j < cols; j++) out[o + j] = x[o + j] - lse;
     } else {
+      // Keep each exp in `out` so it is computed once per element.
+      for (let j = 0; j < cols; j++) {
+        const e = Math.exp(x[o + j] - max);
+        out[o + j] = e;
+        sum += e;
+      }
       const inv = 1 / sum;
-      for (let j = 0; j < cols; j++) out[o + j] = Math.exp(x[o + j] - max) * inv;
+      for (let j = 0; j < cols; j++) out[o + j] *= inv;
     }
   }
 }

@@ -1,0 +1,141 @@
+import { type Conv2dGeometry, K } from "../backend/index.js";
+import { record } from "../autograd/node.js";
+import { fmtShape } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { ntupleMin } from "./nn_args.js";
+import { alloc, checkFloat, f32 } from "./util.js";
+import { contiguous, slice, squeeze, unsqueeze } from "./view.js";
+
+export type ConvPadding = number | readonly number[] | "same" | "valid";
+
+export interface ConvOptions {
+  stride?: number | readonly number[];
+  /** Zero padding per side; "valid" is none, "same" keeps the input size (stride 1 only). */
+  padding?: ConvPadding;
+  dilation?: number | readonly number[];
+  groups?: number;
+}
+
+/** 1-d convolution over [N, C, L] (or unbatched [C, L]) with a weight of [out, in/groups, k]. */
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+  return convNd("conv1d", 1, x, weight, bias ?? null, opts);
+}
+
+/** 2-d convolution over NCHW (or unbatched CHW) with an OIHW weight of [out, in/groups, kh, kw]. */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvOptions = {}): Tensor {
+  return convNd("conv2d", 2, x, weight, bias ?? null, opts);
+}
+
+/**
+ * Validates against the caller's shapes, then runs everything as a batched 2-d convolution:
+ * conv1d is a conv2d with a height of 1, and unbatched input gets a batch dim of 1.
+ */
+function convNd(op: string, nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor {
+  checkFloat(op, x, weight, ...(bias ? [bias] : []));
+  const layout = nd === 1 ? "(N, C, L)" : "(N, C, H, W)";
+  const batched = x.ndim === nd + 2;
+  if (!batched && x.ndim !== nd + 1) {
+    throw new RangeError(`${op}: input of shape ${fmtShape(x.shape)} must be ${nd + 2}-d ${layout} or ${nd + 1}-d unbatched`);
+  }
+  if (weight.ndim !== nd + 2) {
+    throw new RangeError(`${op}: weight of shape ${fmtShape(weight.shape)} must be ${nd + 2}-d (out_channels, in_channels/groups, ${nd === 1 ? "k" : "kh, kw"})`);
+  }
+  const groups = opts.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`${op}: groups must be a positive integer, got ${groups}`);
+  const cIn = x.shape[batched ? 1 : 0];
+  const [cOut, cInG] = weight.shape;
+  if (cOut % groups !== 0) {
+    throw new RangeError(`${op}: weight of shape ${fmtShape(weight.shape)} has ${cOut} output channels, not divisible by groups=${groups}`);
+  }
+  if (cInG * groups !== cIn) {
+    throw new RangeError(`${op}: input of shape ${fmtShape(x.shape)} has ${cIn} channels, but weight of shape ${fmtShape(weight.shape)} with groups=${groups} expects ${cInG * groups}`);
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== cOut)) {
+    throw new RangeError(`${op}: bias of shape ${fmtShape(bias.shape)} does not match weight of shape ${fmtShape(weight.shape)} (expected [${cOut}])`);
+  }
+
+  const stride = ntupleMin(opts.stride ?? 1, nd, 1, op, "stride");
+  const dilation = ntupleMin(opts.dilation ?? 1, nd, 1, op, "dilation");
+  const size = x.shape.slice(-nd);
+  const kernel = weight.shape.slice(2);
+  const reach = kernel.map((k, i) => dilation[i] * (k - 1)); // effective kernel size - 1
+  const padArg = opts.padding ?? 0;
+  let pad: number[];
+  let crop = new Array<number>(nd).fill(0);
+  if (padArg === "valid") {
+    pad = new Array<number>(nd).fill(0);
+  } else if (padArg === "same") {
+    if (stride.some((s) => s !== 1)) throw new RangeError(`${op}: padding="same" is not supported for strided convolutions (stride ${fmtShape(stride)})`);
+    // PyTorch puts an odd extra pad on the right/bottom. The kernel pads symmetrically, so
+    // pad both sides by the larger half and drop the one extra leading output instead.
+    pad = reach.map((r) => Math.ceil(r / 2));
+    crop = reach.map((r) => r % 2);
+  } else if (typeof padArg === "string") {
+    throw new TypeError(`${op}: padding must be an int, a list of ints, "same" or "valid", got ${JSON.stringify(padArg)}`);
+  } else {
+    pad = ntupleMin(padArg, nd, 0, op, "padding");
+  }
+  const outSize = size.map((s, i) => Math.floor((s + 2 * pad[i] - reach[i] - 1) / stride[i]) + 1);
+  if (outSize.some((s) => s < 1)) {
+    const padded = size.map((s, i) => s + 2 * pad[i]);
+    throw new RangeError(
+      `${op}: input of shape ${fmtShape(x.shape)} is too small for weight of shape ${fmtShape(weight.shape)} ` +
+        `(padded size ${fmtShape(padded)}, effective kernel size ${fmtShape(reach.map((r) => r + 1))})`,
+    );
+  }
+
+  // Lift to [N, C, H, W]: the height of a 1-d convolution is 1 with a kernel height of 1.
+  let x4 = batched ? x : unsqueeze(x, 0);
+  let w4 = weight;
+  const lift = (v: number[], one: number) => (nd === 1 ? [one, v[0]] : v);
+  if (nd === 1) {
+    x4 = unsqueeze(x4, 2);
+    w4 = unsqueeze(weight, 2);
+  }
+  const [h, w] = x4.shape.slice(2);
+  const [kh, kw] = w4.shape.slice(2);
+  const [strideH, strideW] = lift(stride, 1);
+  const [padH, padW] = lift(pad, 0);
+  const [dilationH, dilationW] = lift(dilation, 1);
+  const [outH, outW] = lift(outSize, 1);
+  const geo: Conv2dGeometry = {
+    n: x4.shape[0], cIn, h, w, cOut, kh, kw, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW, groups,
+  };
+  let out = conv2dRaw(x4, w4, bias, geo);
+
+  const [cropH, cropW] = lift(crop, 0);
+  if (cropH || cropW) out = contiguous(slice(slice(out, 2, cropH), 3, cropW));
+  if (nd === 1) out = squeeze(out, 2);
+  return batched ? out : squeeze(out, 0);
+}
+
+/** The convolution kernel call and its backward rule; x is [N, C, H, W], w is OIHW. */
+function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometry): Tensor {
+  const xd = f32(x);
+  const wd = f32(w);
+  const out = alloc([geo.n, geo.cOut, geo.outH, geo.outW]);
+  K.conv2d(xd, wd, bias ? f32(bias) : null, out.data as Float32Array, geo);
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return record("ConvolutionBackward", out, inputs, (g) => {
+    const gd = f32(g);
+    let gx: Tensor | null = null;
+    let gw: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = alloc(x.shape);
+      K.conv2dBackwardInput(gd, wd, gx.data as Float32Array, geo);
+    }
+    if (w.requiresGrad) {
+      gw = alloc(w.shape);
+      K.conv2dBackwardWeight(gd, xd, gw.data as Float32Array, geo);
+    }
+    if (bias?.requiresGrad) {
+      // Sum over each output plane, then over the batch.
+      const planes = new Float32Array(geo.n * geo.cOut);
+      K.reduce("sum", gd, 0, geo.n * geo.cOut, geo.outH * geo.outW, 1, planes);
+      gb = alloc([geo.cOut]);
+      K.reduce("sum", planes, 0, 1, geo.n, geo.cOut, gb.data);
+    }
+    return bias ? [gx, gw, gb] : [gx, gw];
+  });
+}

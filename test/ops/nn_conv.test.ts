@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Generator, assertGradcheck, conv1d, conv2d, randn } from "../../src/index.js";
+import { assertClose } from "../helpers.js";
+import { type Inputs, checkCase } from "./nn_cases.js";
+
+type Opts = Parameters<typeof conv2d>[3];
+const run2 = (t: Inputs, p: Record<string, unknown>) => conv2d(t.x, t.weight, t.bias, p as Opts);
+const run1 = (t: Inputs, p: Record<string, unknown>) => conv1d(t.x, t.weight, t.bias ?? null, p as Opts);
+
+describe("conv1d / conv2d match PyTorch 1.13", () => {
+  it("conv2d with padding and bias", () => { checkCase("conv2d_basic", run2); });
+  it("conv2d with per-axis stride, padding and dilation", () => { checkCase("conv2d_stride_dil", run2); });
+  it("conv2d with groups and no bias", () => { checkCase("conv2d_groups", run2); });
+  it('conv2d with padding "same" (odd and even effective kernels)', () => {
+    checkCase("conv2d_same", run2);
+    checkCase("conv2d_same_even", run2);
+  });
+  it("conv1d with stride and padding", () => { checkCase("conv1d_basic", run1); });
+  it("conv1d with groups and dilation", () => { checkCase("conv1d_groups_dil", run1); });
+  it('conv1d with padding "same" and an even kernel', () => { checkCase("conv1d_same", run1); });
+});
+
+describe("conv1d / conv2d", () => {
+  const gen = new Generator(11);
+  const r = (shape: number[], requiresGrad = false) => randn(shape, { generator: gen, requiresGrad });
+
+  it("accepts unbatched input as PyTorch does", () => {
+    const x = r([2, 5, 5]);
+    const w = r([3, 2, 3, 3]);
+    const b = r([3]);
+    const y = conv2d(x, w, b, { padding: 1 });
+    assert.deepEqual(y.shape, [3, 5, 5]);
+    assertClose(y, conv2d(x.unsqueeze(0), w, b, { padding: 1 }).squeeze(0), { atol: 0, rtol: 0 });
+    const x1 = r([2, 7]);
+    const w1 = r([4, 2, 3]);
+    assertClose(conv1d(x1, w1), conv1d(x1.unsqueeze(0), w1).squeeze(0), { atol: 0, rtol: 0 });
+  });
+
+  it('treats padding "valid" as no padding and "same" keeps the size', () => {
+    const x = r([1, 2, 6, 5]);
+    const w = r([2, 2, 3, 2]);
+    assertClose(conv2d(x, w, null, { padding: "valid" }), conv2d(x, w), { atol: 0, rtol: 0 });
+    assert.deepEqual(conv2d(x, w, null, { padding: "same", dilation: 2 }).shape, [1, 2, 6, 5]);
+  });
+
+  it("backward passes gradcheck", () => {
+    assertGradcheck((x, w, b) => conv2d(x, w, b, { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 }),
+      [r([2, 4, 5, 6], true), r([4, 2, 2, 3], true), r([4], true)]);
+    assertGradcheck((x, w) => conv2d(x, w, null, { padding: "same" }), [r([1, 2, 4, 5], true), r([3, 2, 2, 4], true)]);
+    assertGradcheck((x, w, b) => conv1d(x, w, b, { padding: "same", dilation: 3 }), [r([2, 2, 7], true), r([2, 2, 2], true), r([2], true)]);
+    assertGradcheck((x, w) => conv2d(x, w, null, { padding: 1 }), [r([2, 4, 4], true), r([2, 2, 3, 3], true)]);
+  });
+
+  it("rejects bad shapes and arguments, naming the op and shapes", () => {
+    const x = r([1, 4, 6, 6]);
+    const w = r([2, 4, 3, 3]);
+    assert.throws(() => conv2d(r([4, 6]), w), /conv2d: input of shape \[4, 6\] must be 4-d \(N, C, H, W\) or 3-d unbatched/);
+    assert.throws(() => conv2d(x, r([2, 4, 3])), /conv2d: weight of shape \[2, 4, 3\] must be 4-d/);
+    assert.throws(() => conv2d(x, r([2, 3, 3, 3])), /conv2d: input of shape \[1, 4, 6, 6\] has 4 channels, but weight of shape \[2, 3, 3, 3\] with groups=1 expects 3/);
+    assert.throws(() => conv2d(x, r([3, 2, 3, 3]), null, { groups: 2 }), /conv2d: weight of shape \[3, 2, 3, 3\] has 3 output channels, not divisible by groups=2/);
+    assert.throws(() => conv2d(x, w, r([3])), /conv2d: bias of shape \[3\] does not match weight of shape \[2, 4, 3, 3\]/);
+    assert.throws(() => conv2d(x, w, null, { padding: "same", stride: 2 }), /conv2d: padding="same" is not supported for strided convolutions/);
+    assert.throws(() => conv2d(x, r([2, 4, 7, 3])), /conv2d: input of shape \[1, 4, 6, 6\] is too small for weight of shape \[2, 4, 7, 3\]/);
+    assert.throws(() => conv2d(x, w, null, { padding: -1 }), /conv2d: padding must be non-negative/);
+    assert.throws(() => conv2d(x, w, null, { stride: [1, 2, 3] }), /conv2d: stride must be an int or a list of 2 ints/);
+    assert.throws(() => conv2d(x, w, null, { padding: "full" as "same" }), /conv2d: padding must be an int, a list of ints, "same" or "valid"/);
+    assert.throws(() => conv1d(r([1, 4, 6]), r([2, 4, 3]), null, { dilation: 0 }), /conv1d: dilation must be positive/);
+    assert.throws(() => conv1d(x, r([2, 4, 3])), /conv1d: input of shape \[1, 4, 6, 6\] must be 3-d \(N, C, L\)/);
+  });
+});
