@@ -25,6 +25,8 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
     gradient = new Tensor(allocate("float32", 1).fill(1), root.shape);
   } else if (!shapesEqual(gradient.shape, root.shape)) {
     throw new RangeError(`backward: gradient shape ${fmtShape(gradient.shape)} does not match output shape ${fmtShape(root.shape)}`);
+  } else if (gradient.dtype !== "float32") {
+    throw new TypeError(`backward: the gradient must be float32, got ${gradient.dtype}`);
   }
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, gradient]]);

@@ -3,7 +3,7 @@ import { record } from "../autograd/node.js";
 import type { DType } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { alloc, asTensor, contiguousData, f32, resultType, sumToShape } from "./util.js";
+import { alloc, asTensor, contiguousData, f32, resultType, scalarConst, scalarTensor, sumToShape } from "./util.js";
 
 type Operand = Tensor | number;
 
@@ -76,20 +76,35 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
 
 const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
 
+/** Arithmetic on two bool tensors is logic, as in PyTorch (True + True is True); other ops refuse it. */
+const BOOL_ARITHMETIC: Partial<Record<BinaryOp, BinaryOp>> = {
+  add: "logicalOr", mul: "logicalAnd", maximum: "logicalOr", minimum: "logicalAnd",
+};
+
 /** Runs a binary kernel with broadcasting; not recorded. */
 export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype?: DType): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const outDtype = dtype ?? (COMPARISONS.has(op) ? "bool" : op === "div" || op === "pow" || op === "atan2" ? "float32" : resultType(a, b));
+  const outDtype = dtype ?? (COMPARISONS.has(op) ? "bool" : op === "div" || op === "atan2" ? "float32" : resultType(a, b));
+  const kernelOp = outDtype === "bool" && !COMPARISONS.has(op) ? BOOL_ARITHMETIC[op] : op;
+  if (!kernelOp) throw new TypeError(`${op}: not supported for bool tensors of shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; convert with .int() or .float()`);
   const out = alloc(shape, outDtype);
   const av = { data: a.data, shape, strides: broadcastStrides(a.shape, a.strides, shape), offset: a.offset };
   const bv = { data: b.data, shape, strides: broadcastStrides(b.shape, b.strides, shape), offset: b.offset };
-  K.binary(op, av, bv, shape, out.data);
+  K.binary(kernelOp, av, bv, shape, out.data);
   return out;
 }
 
+/** The operands as tensors: a number takes its dtype from the other operand (two numbers: float32). */
+function operandTensors(x: Operand, y: Operand): [Tensor, Tensor] {
+  if (typeof x === "number") {
+    const b = typeof y === "number" ? scalarConst(y) : y;
+    return [scalarTensor(x, b), b];
+  }
+  return [x, asTensor(y, x)];
+}
+
 function binaryOp(op: BinaryOp, x: Operand, y: Operand, grads?: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null]): Tensor {
-  const a = typeof x === "number" ? asTensor(x, y as Tensor) : x;
-  const b = asTensor(y, a);
+  const [a, b] = operandTensors(x, y);
   const out = binaryRaw(op, a, b);
   if (!grads || out.dtype !== "float32") return out;
   return record(backwardName(op), out, [a, b], (g) => {
@@ -98,14 +113,18 @@ function binaryOp(op: BinaryOp, x: Operand, y: Operand, grads?: (g: Tensor, a: T
   });
 }
 
+/** b·alpha, keeping a number a number so that it still adopts the other operand's dtype. */
+function scaled(b: Operand, alpha: number | undefined): Operand {
+  if (alpha === undefined || alpha === 1) return b;
+  return typeof b === "number" ? b * alpha : mul(b, alpha);
+}
+
 export function add(a: Operand, b: Operand, opts: { alpha?: number } = {}): Tensor {
-  if (opts.alpha !== undefined && opts.alpha !== 1) return add(a, mul(b, opts.alpha));
-  return binaryOp("add", a, b, (g) => [g, g]);
+  return binaryOp("add", a, scaled(b, opts.alpha), (g) => [g, g]);
 }
 
 export function sub(a: Operand, b: Operand, opts: { alpha?: number } = {}): Tensor {
-  if (opts.alpha !== undefined && opts.alpha !== 1) return sub(a, mul(b, opts.alpha));
-  return binaryOp("sub", a, b, (g, _a, b) => [g, b.requiresGrad ? binaryRaw("mul", g, new Tensor(new Float32Array([-1]), [])) : null]);
+  return binaryOp("sub", a, scaled(b, opts.alpha), (g, _a, b) => [g, b.requiresGrad ? binaryRaw("mul", g, scalarConst(-1)) : null]);
 }
 
 export function mul(a: Operand, b: Operand): Tensor {
@@ -116,40 +135,52 @@ export function mul(a: Operand, b: Operand): Tensor {
 }
 
 export function div(a: Operand, b: Operand): Tensor {
-  return binaryOp("div", a, b, (g, _a, b, out) => [
-    binaryRaw("div", g, b),
-    b.requiresGrad ? binaryRaw("mul", binaryRaw("div", g, b), binaryRaw("mul", out, new Tensor(new Float32Array([-1]), []))) : null,
+  return binaryOp("div", a, b, (g, a, b, out) => [
+    a.requiresGrad ? binaryRaw("div", g, b) : null,
+    b.requiresGrad ? binaryRaw("mul", binaryRaw("div", g, b), binaryRaw("mul", out, scalarConst(-1))) : null,
   ]);
 }
 
+/**
+ * a^b; int32 ^ int32 stays int32 (negative integer exponents are refused, as in PyTorch).
+ * Gradients follow PyTorch: d/da is 0 where b = 0, and d/db is 0 where a = 0 and b >= 0
+ * (elsewhere b·a^(b-1) and a^b·log(a), NaN for negative a).
+ */
 export function pow(a: Operand, b: Operand): Tensor {
-  return binaryOp("pow", a, b, (g, a, b, out) => [
-    a.requiresGrad ? binaryRaw("mul", g, binaryRaw("mul", b, binaryRaw("pow", a, binaryRaw("sub", b, scalar1())))) : null,
-    b.requiresGrad ? binaryRaw("mul", g, binaryRaw("mul", out, logSafe(a))) : null,
-  ]);
+  const [at, bt] = operandTensors(a, b);
+  if (at.dtype !== "float32" && bt.dtype !== "float32" && binaryRaw("lt", bt, scalarConst(0)).toArray().includes(1)) {
+    throw new RangeError(`pow: integers to negative integer powers are not allowed (exponent of shape ${fmtShape(bt.shape)})`);
+  }
+  return binaryOp("pow", at, bt, (g, a, b, out) => {
+    const zero = scalarConst(0);
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (a.requiresGrad) {
+      const dA = binaryRaw("mul", b, binaryRaw("pow", a, binaryRaw("sub", b, scalarConst(1))));
+      ga = maskedZero(binaryRaw("mul", g, dA), binaryRaw("eq", b, zero));
+    }
+    if (b.requiresGrad) {
+      const dB = binaryRaw("mul", out, unaryRaw("log", a));
+      gb = maskedZero(binaryRaw("mul", g, dB), binaryRaw("logicalAnd", binaryRaw("eq", a, zero), binaryRaw("ge", b, zero)));
+    }
+    return [ga, gb];
+  });
 }
 
-function scalar1(): Tensor {
-  return new Tensor(new Float32Array([1]), []);
-}
-
-/** log(a) where a > 0; 0 elsewhere, so d(0^b)/db is 0 as in PyTorch rather than NaN. */
-function logSafe(a: Tensor): Tensor {
-  const l = alloc(a.shape);
-  const ac = contiguousData(a);
-  K.unary("log", ac.data, ac.offset, l.data, l.numel(), 0, 0);
-  const d = l.data;
-  const src = ac.data;
-  for (let i = 0; i < d.length; i++) if (src[ac.offset + i] <= 0) d[i] = 0;
-  return l;
+/** x with zeros where the bool `mask` (broadcast to x's shape or beyond) is set; not recorded. */
+function maskedZero(x: Tensor, mask: Tensor): Tensor {
+  const shape = broadcastShapes(x.shape, mask.shape, "where");
+  const out = alloc(shape);
+  const view = (t: Tensor) => ({ data: t.data, shape, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset });
+  K.where(view(mask), view(scalarConst(0)), view(x), shape, out.data);
+  return out;
 }
 
 /** Gradient routing for maximum/minimum: the larger (smaller) side gets it, ties split in half. */
 function selectGrads(pick: "gt" | "lt") {
   return (g: Tensor, a: Tensor, b: Tensor): [Tensor, Tensor] => {
-    const half = new Tensor(new Float32Array([0.5]), []);
-    const wa = binaryRaw("add", binaryRaw(pick, a, b, "float32"), binaryRaw("mul", binaryRaw("eq", a, b, "float32"), half));
-    const wb = binaryRaw("sub", scalar1(), wa);
+    const wa = binaryRaw("add", binaryRaw(pick, a, b, "float32"), binaryRaw("mul", binaryRaw("eq", a, b, "float32"), scalarConst(0.5)));
+    const wb = binaryRaw("sub", scalarConst(1), wa);
     return [binaryRaw("mul", g, wa), binaryRaw("mul", g, wb)];
   };
 }
@@ -163,7 +194,7 @@ export function minimum(a: Tensor, b: Operand): Tensor {
 }
 
 export function remainder(a: Operand, b: Operand): Tensor {
-  return binaryOp("remainder", a, b, (g, a, b) => [g, b.requiresGrad ? binaryRaw("mul", g, binaryRaw("mul", unaryRaw("floor", binaryRaw("div", a, b)), new Tensor(new Float32Array([-1]), []))) : null]);
+  return binaryOp("remainder", a, b, (g, a, b) => [g, b.requiresGrad ? binaryRaw("mul", g, binaryRaw("mul", unaryRaw("floor", binaryRaw("div", a, b)), scalarConst(-1))) : null]);
 }
 
 function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
@@ -186,15 +217,14 @@ export const logicalXor = (a: Tensor, b: Operand) => binaryOp("logicalXor", a, b
 /** cond ? a : b with broadcasting over all three; cond must be bool. */
 export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
   if (cond.dtype !== "bool") throw new TypeError(`where: condition must be a bool tensor, got ${cond.dtype} of shape ${fmtShape(cond.shape)}`);
-  const a = typeof x === "number" ? asTensor(x, typeof y === "number" ? new Tensor(new Float32Array(1), []) : y) : x;
-  const b = asTensor(y, a);
+  const [a, b] = operandTensors(x, y);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
   const out = alloc(shape, resultType(a, b));
   const view = (t: Tensor) => ({ data: t.data, shape, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset });
   K.where(view(cond), view(a), view(b), shape, out.data);
   if (out.dtype !== "float32") return out;
   return record("WhereBackward", out, [a, b], (g) => {
-    const zero = new Tensor(new Float32Array(1), []);
+    const zero = scalarConst(0);
     const gv = { data: g.data, shape, strides: broadcastStrides(g.shape, g.strides, shape), offset: g.offset };
     const ga = alloc(shape);
     const gb = alloc(shape);
@@ -205,10 +235,16 @@ export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
   });
 }
 
-/** Clamps to [min, max]; the gradient passes where the input was inside the range. */
+/**
+ * Clamps to [min, max] (all of it to max when min > max, as PyTorch); the gradient passes
+ * where the input was inside the range, bounds included.
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const hasMin = min !== undefined && min !== null;
+  const hasMax = max !== undefined && max !== null;
+  if (!hasMin && !hasMax) throw new TypeError("clamp: at least one of min and max must be given");
   let out = x;
-  if (min !== undefined && min !== null) out = where(lt(x, min), min, out);
-  if (max !== undefined && max !== null) out = where(gt(x, max), max, out);
-  return out === x ? mul(x, 1) : out;
+  if (hasMin) out = where(lt(out, min), min, out);
+  if (hasMax) out = where(gt(out, max), max, out);
+  return out;
 }

@@ -37,14 +37,11 @@ function operand(x: Tensor, batch: readonly number[]): Operand {
   return { data: full.data as Float32Array, offset: full.offset, batchStride: r * c, trans: false };
 }
 
-/** Batched, broadcasting matrix product of tensors with ≥ 2 dims; not recorded. */
+/** Batched, broadcasting matrix product of tensors with ≥ 2 dims (shapes already checked); not recorded. */
 function bmmRaw(a: Tensor, b: Tensor): Tensor {
   const m = a.shape[a.ndim - 2];
   const k = a.shape[a.ndim - 1];
   const n = b.shape[b.ndim - 1];
-  if (b.shape[b.ndim - 2] !== k) {
-    throw new RangeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} vs ${b.shape[b.ndim - 2]})`);
-  }
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul");
   const out = alloc([...batch, m, n]);
   const A = operand(a, batch);
@@ -61,11 +58,8 @@ function bmmRaw(a: Tensor, b: Tensor): Tensor {
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkFloat("matmul", a, b);
-  if (a.ndim === 0 || b.ndim === 0) throw new RangeError(`matmul: both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  if (a.ndim === 1 && b.ndim === 1) {
-    if (a.shape[0] !== b.shape[0]) throw new RangeError(`matmul: 1-d tensors of different lengths ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-    return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
-  }
+  checkMatmulShapes(a, b);
+  if (a.ndim === 1 && b.ndim === 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   const out = bmmRaw(a, b);
@@ -73,6 +67,24 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     a.requiresGrad ? sumToShape(bmmRaw(g, transpose(b, -1, -2)), a.shape) : null,
     b.requiresGrad ? sumToShape(bmmRaw(transpose(a, -1, -2), g), b.shape) : null,
   ]);
+}
+
+/** Throws, naming both shapes as given, unless `a` and `b` can be multiplied as by matmul. */
+function checkMatmulShapes(a: Tensor, b: Tensor): void {
+  const fail = (why: string) => {
+    throw new RangeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${why})`);
+  };
+  if (a.ndim === 0 || b.ndim === 0) throw new RangeError(`matmul: both arguments need at least 1 dim, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  const ka = a.shape[a.ndim - 1];
+  const kb = b.shape[Math.max(0, b.ndim - 2)];
+  if (ka !== kb) fail(`${ka} vs ${kb}`);
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  for (let i = 1; i <= Math.min(batchA.length, batchB.length); i++) {
+    const da = batchA[batchA.length - i];
+    const db = batchB[batchB.length - i];
+    if (da !== db && da !== 1 && db !== 1) fail(`batch dims ${fmtShape(batchA)} and ${fmtShape(batchB)} do not broadcast`);
+  }
 }
 
 /** 2-d matrix product, as torch.mm. */
@@ -94,7 +106,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
  * One GEMM with the bias pre-filled into the output; backward is two GEMMs and a column sum.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  checkFloat("linear", x, weight);
+  checkFloat("linear", x, weight, ...(bias ? [bias] : []));
   if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-d [out, in], got ${fmtShape(weight.shape)}`);
   const [outF, inF] = weight.shape;
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== inF) {

@@ -66,6 +66,7 @@ declare module "../tensor/tensor.js" {
     logicalNot(): Tensor;
     logicalAnd(other: Operand): Tensor;
     logicalOr(other: Operand): Tensor;
+    logicalXor(other: Operand): Tensor;
     /** this where cond is true, other elsewhere, as torch.Tensor.where. */
     where(cond: Tensor, other: Operand): Tensor;
     // reductions
@@ -120,7 +121,11 @@ declare module "../tensor/tensor.js" {
 const P = Tensor.prototype;
 
 P.backward = function (gradient, opts) { backward(this, gradient, opts); };
-P.retainGrad = function () { if (!this.isLeaf) this.retainsGrad = true; return this; };
+P.retainGrad = function () {
+  if (!this.requiresGrad) throw new Error("retainGrad: the tensor does not require grad");
+  if (!this.isLeaf) this.retainsGrad = true;
+  return this;
+};
 P.detach = function () { return V.detach(this); };
 
 P.add = function (o, opts) { return E.add(this, o, opts); };
@@ -166,6 +171,7 @@ P.ge = function (o) { return E.ge(this, o); };
 P.logicalNot = function () { return E.logicalNot(this); };
 P.logicalAnd = function (o) { return E.logicalAnd(this, o); };
 P.logicalOr = function (o) { return E.logicalOr(this, o); };
+P.logicalXor = function (o) { return E.logicalXor(this, o); };
 P.where = function (cond, other) { return E.where(cond, this, other); };
 
 P.sum = function (dim, keepdim) { return R.sum(this, dim, keepdim); };

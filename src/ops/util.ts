@@ -8,13 +8,20 @@ export function alloc(shape: Shape, dtype: DType = "float32"): Tensor {
   return new Tensor(allocate(dtype, numel(shape)), shape);
 }
 
-/** A number as a 0-d tensor whose dtype suits `like`: integral values stay int32 next to int tensors. */
+/**
+ * A number as a 0-d tensor whose dtype suits `like`, as PyTorch treats Python scalars: an
+ * integral number next to an int32 or bool tensor is int32, anything else float32.
+ */
 export function scalarTensor(v: number, like: Tensor): Tensor {
-  let dtype: DType = "float32";
-  if (like.dtype !== "float32" && Number.isInteger(v)) dtype = like.dtype === "bool" && (v === 0 || v === 1) ? "bool" : "int32";
+  const dtype: DType = like.dtype !== "float32" && Number.isInteger(v) ? "int32" : "float32";
   const data = allocate(dtype, 1);
   data[0] = v;
   return new Tensor(data, []);
+}
+
+/** A float32 0-d constant, for arithmetic inside ops and backward rules. */
+export function scalarConst(v: number): Tensor {
+  return new Tensor(new Float32Array([v]), []);
 }
 
 export function asTensor(v: Tensor | number, like: Tensor): Tensor {

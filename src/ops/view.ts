@@ -10,19 +10,23 @@ function viewOf(x: Tensor, shape: Shape, strides: readonly number[], offset: num
   return new Tensor(x.data, shape, strides, offset);
 }
 
-/** Resolves one -1 entry and checks the element count. */
-function inferShape(x: Tensor, shape: Shape, op: string): number[] {
+/** `shape` with its -1 entry (if any) resolved to hold `count` elements; null when no such shape exists. */
+function fillInferred(shape: Shape, count: number): number[] | null {
   const s = shape.slice();
   const neg = s.indexOf(-1);
-  if (neg !== s.lastIndexOf(-1)) throw new RangeError(`${op}: only one dimension can be -1, got ${fmtShape(shape)}`);
   if (neg >= 0) {
     const rest = numel(s.filter((_, i) => i !== neg));
-    if (rest === 0 || x.numel() % rest !== 0) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)}`);
-    s[neg] = x.numel() / rest;
+    if (rest <= 0 || count % rest !== 0) return null;
+    s[neg] = count / rest;
   }
-  if (s.some((d) => !Number.isInteger(d) || d < 0) || numel(s) !== x.numel()) {
-    throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${x.numel()} elements)`);
-  }
+  return s.every((d) => Number.isInteger(d) && d >= 0) && numel(s) === count ? s : null;
+}
+
+/** Resolves one -1 entry and checks the element count. */
+function inferShape(x: Tensor, shape: Shape, op: string): number[] {
+  if (shape.indexOf(-1) !== shape.lastIndexOf(-1)) throw new RangeError(`${op}: only one dimension can be -1, got ${fmtShape(shape)}`);
+  const s = fillInferred(shape, x.numel());
+  if (!s) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of shape ${fmtShape(x.shape)} (${x.numel()} elements)`);
   return s;
 }
 
@@ -67,12 +71,11 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
+/** Splits dim into `sizes` (one of which may be -1), as torch.unflatten. */
 export function unflatten(x: Tensor, dim: number, sizes: Shape): Tensor {
   const d = normDim(dim, x.ndim, "unflatten");
-  const inner = sizes.slice();
-  const neg = inner.indexOf(-1);
-  if (neg >= 0) inner[neg] = x.shape[d] / numel(inner.filter((_, i) => i !== neg));
-  if (numel(inner) !== x.shape[d]) throw new RangeError(`unflatten: sizes ${fmtShape(sizes)} do not multiply to dim ${d} of shape ${fmtShape(x.shape)}`);
+  const inner = fillInferred(sizes, x.shape[d]);
+  if (!inner) throw new RangeError(`unflatten: sizes ${fmtShape(sizes)} do not multiply to dim ${d} of shape ${fmtShape(x.shape)}`);
   return reshape(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
 }
 
@@ -108,6 +111,10 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   if (lead < 0) throw new RangeError(`expand: target ${fmtShape(shape)} has fewer dims than input ${fmtShape(x.shape)}`);
   const target = shape.map((s, i) => (s === -1 && i >= lead ? x.shape[i - lead] : s));
   const strides = target.map((s, i) => {
+    if (!Number.isInteger(s) || s < 0) {
+      const what = i < lead && s === -1 ? `the new leading dim ${i}` : `dim ${i}`;
+      throw new RangeError(`expand: ${s} is not allowed for ${what} (target ${fmtShape(shape)}, input ${fmtShape(x.shape)})`);
+    }
     if (i < lead) return 0;
     const d = x.shape[i - lead];
     if (d === s) return x.strides[i - lead];
@@ -134,13 +141,22 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return record("UnsqueezeBackward", viewOf(x, shape, strides, x.offset), [x], (g) => [reshape(g, x.shape)]);
 }
 
+/** The dim an indexing op works along; a 0-d tensor has none. */
+function indexedDim(x: Tensor, dim: number, op: string): number {
+  if (x.ndim === 0) throw new RangeError(`${op}: cannot index a 0-d tensor`);
+  return normDim(dim, x.ndim, op);
+}
+
 /**
  * Elements start, start+step, … below end along dim, as x[..., start:end:step, ...].
  * Negative start/end count from the end; out-of-range bounds are clipped as in Python.
  */
 export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
-  const d = normDim(dim, x.ndim, "slice");
+  const d = indexedDim(x, dim, "slice");
   if (!Number.isInteger(step) || step < 1) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(start) || (end !== undefined && !Number.isInteger(end))) {
+    throw new TypeError(`slice: start and end must be integers, got ${start} and ${end}`);
+  }
   const size = x.shape[d];
   const clip = (v: number) => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
   const s = clip(start);
@@ -162,7 +178,8 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
 
 /** `length` elements of dim from `start` (which must be in range), as torch.narrow. */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  const d = normDim(dim, x.ndim, "narrow");
+  const d = indexedDim(x, dim, "narrow");
+  if (!Number.isInteger(start) || !Number.isInteger(length)) throw new TypeError(`narrow: start and length must be integers, got ${start} and ${length}`);
   const s = start < 0 ? start + x.shape[d] : start;
   if (s < 0 || length < 0 || s + length > x.shape[d]) {
     throw new RangeError(`narrow: start ${start} + length ${length} exceeds dim ${d} of shape ${fmtShape(x.shape)}`);
@@ -172,7 +189,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 
 /** The slice at `index` along dim, with that dim removed, as x[..., index, ...]. */
 export function select(x: Tensor, dim: number, index: number): Tensor {
-  const d = normDim(dim, x.ndim, "select");
+  const d = indexedDim(x, dim, "select");
   const size = x.shape[d];
   if (!Number.isInteger(index) || index < -size || index >= size) {
     throw new RangeError(`select: index ${index} is out of bounds for dim ${d} with size ${size} (shape ${fmtShape(x.shape)})`);

@@ -1,7 +1,7 @@
 import type { Node } from "../autograd/node.js";
 import { type DType, type TypedArray, dtypeOf, isFloating } from "./dtype.js";
 import { formatTensor } from "./format.js";
-import { type Shape, contiguousStrides, numel, normDim } from "./shape.js";
+import { type Shape, contiguousStrides, fmtShape, numel, normDim } from "./shape.js";
 import { type StridedView, gatherStrided, isContiguousView } from "./strided.js";
 
 export type NestedArray = number | boolean | NestedArray[];
@@ -77,6 +77,7 @@ export class Tensor implements StridedView {
   size(dim: number): number;
   size(dim?: number): number[] | number {
     if (dim === undefined) return this.shape.slice();
+    if (this.ndim === 0) throw new RangeError(`size: a 0-d tensor has no dimension ${dim}`);
     return this.shape[normDim(dim, this.ndim, "size")];
   }
 
@@ -87,7 +88,7 @@ export class Tensor implements StridedView {
   /** The value of a one-element tensor as a JavaScript number. */
   item(): number {
     if (this.numel() !== 1) {
-      throw new RangeError(`item: only one-element tensors can be converted to a number, got shape [${this.shape.join(", ")}]`);
+      throw new RangeError(`item: only one-element tensors can be converted to a number, got shape ${fmtShape(this.shape)}`);
     }
     return this.data[this.offset];
   }
@@ -116,13 +117,14 @@ export class Tensor implements StridedView {
   }
 
   toString(): string {
-    const body = formatTensor(this.toArray(), this.shape, this.dtype);
+    const prefix = "tensor(";
+    const body = formatTensor(this.toArray(), this.shape, this.dtype, prefix.length);
     const extras: string[] = [];
+    if (this.numel() === 0 && this.ndim !== 1) extras.push(`size=${fmtShape(this.shape)}`);
     if (this.dtype !== "float32") extras.push(`dtype=${this.dtype}`);
     if (this.gradFn) extras.push(`gradFn=<${this.gradFn.name}>`);
     else if (this.requiresGrad) extras.push("requiresGrad=true");
-    const indented = body.replace(/\n/g, "\n       ");
-    return `tensor(${indented}${extras.length ? ", " + extras.join(", ") : ""})`;
+    return `${prefix}${body}${extras.length ? ", " + extras.join(", ") : ""})`;
   }
 
   [Symbol.for("nodejs.util.inspect.custom")](): string {

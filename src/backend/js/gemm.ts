@@ -37,7 +37,6 @@ function gemmNN(m: number, n: number, k: number, a: Float32Array, ao: number, b:
       const ai = ao + i * k;
       for (let p = p0; p < p1; p++) {
         const av = a[ai + p];
-        if (av === 0) continue;
         const bp = bo + p * n;
         for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j];
       }
@@ -73,7 +72,6 @@ function gemmTN(m: number, n: number, k: number, a: Float32Array, ao: number, b:
     const bp = bo + p * n;
     for (let i = 0; i < m; i++) {
       const av = a[ap + i];
-      if (av === 0) continue;
       const ci = co + i * n;
       for (let j = 0; j < n; j++) c[ci + j] += av * b[bp + j];
     }

@@ -1,0 +1,237 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { enableGrad, isGradEnabled, noGrad, ones, tensor, zeros } from "../../src/index.js";
+import { assertClose } from "../helpers.js";
+
+describe("backward", () => {
+  test("gradients accumulate across two backward calls", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    x.mul(x).sum().backward();
+    assertClose(x.grad, [2, 4, 6]);
+    x.mul(3).sum().backward();
+    assertClose(x.grad, [5, 7, 9]);
+  });
+
+  test("accumulating does not write into the gradient that was handed back", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const g = tensor([1, 1]);
+    x.add(0).backward(g);
+    x.add(0).backward(g);
+    assertClose(x.grad, [2, 2]);
+    assertClose(g, [1, 1]);
+  });
+
+  test("a user-set .grad is accumulated into", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    x.grad = tensor([10, 20, 30, 40]).slice(0, 0, 4, 2);
+    x.sum().backward();
+    assertClose(x.grad, [11, 31]);
+  });
+
+  test("leaves get .grad; non-leaves only after retainGrad()", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(2);
+    const z = y.mul(y).sum();
+    assert.equal(x.isLeaf, true);
+    assert.equal(y.isLeaf, false);
+    z.backward();
+    assertClose(x.grad, [8, 16]);
+    assert.equal(y.grad, null);
+    assert.equal(z.grad, null);
+
+    const y2 = x.mul(2).retainGrad();
+    y2.mul(y2).sum().backward();
+    assertClose(y2.grad, [4, 8]);
+  });
+
+  test("retainGrad on a leaf is a no-op; on a tensor without grad it throws", () => {
+    const x = tensor([1], { requiresGrad: true });
+    assert.equal(x.retainGrad(), x);
+    assert.equal(x.retainsGrad, false);
+    assert.throws(() => tensor([1]).retainGrad(), /retainGrad: the tensor does not require grad/);
+  });
+
+  test("a leaf that does not require grad gets no .grad", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const c = tensor([3, 4]);
+    x.mul(c).sum().backward();
+    assert.equal(c.grad, null);
+    assert.equal(c.requiresGrad, false);
+  });
+
+  test("backward with an explicit gradient", () => {
+    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    x.mul(x).backward(tensor([[1, 0], [0.5, -1]]));
+    assertClose(x.grad, [2, 0, 3, -8]);
+  });
+
+  test("backward of a leaf itself", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    x.backward(tensor([3, 4]));
+    assertClose(x.grad, [3, 4]);
+  });
+
+  test("a non-scalar output needs a gradient; a one-element output does not", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    assert.throws(() => x.mul(2).backward(), /backward: a gradient must be given for a non-scalar output of shape \[2\]/);
+    x.sum().reshape([1, 1]).backward();
+    assertClose(x.grad, [1, 1]);
+  });
+
+  test("the gradient must match the output's shape", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    assert.throws(() => x.mul(2).backward(ones([3])), /backward: gradient shape \[3\] does not match output shape \[2\]/);
+    assert.throws(() => x.mul(2).backward(ones([2], { dtype: "int32" })), /backward: the gradient must be float32, got int32/);
+  });
+
+  test("backward of a tensor that does not require grad throws", () => {
+    assert.throws(() => tensor([1, 2]).sum().backward(), /backward: the tensor does not require grad/);
+    const x = tensor([1, 2], { requiresGrad: true });
+    assert.throws(() => noGrad(() => x.mul(2).sum()).backward(), /backward: the tensor does not require grad/);
+    assert.throws(() => x.floor().sum().backward(), /backward: the tensor does not require grad/);
+  });
+
+  test("a second backward through a freed graph throws; retainGraph keeps it", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.exp().sum();
+    y.backward();
+    assert.throws(() => y.backward(), /backward: trying to backward through the graph a second time.*retainGraph: true/);
+
+    const x2 = tensor([1, 2], { requiresGrad: true });
+    const y2 = x2.exp().sum();
+    y2.backward(undefined, { retainGraph: true });
+    y2.backward();
+    assertClose(x2.grad, [2 * Math.E, 2 * Math.exp(2)], { rtol: 1e-6 });
+  });
+
+  test("a diamond graph sums both paths", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const a = x.mul(2);
+    const b = a.exp();
+    const c = a.mul(a); // a used twice here, and again through b
+    b.add(c).sum().backward();
+    const expected = [1, 2, 3].map((v) => 2 * Math.exp(2 * v) + 8 * v);
+    assertClose(x.grad, expected, { rtol: 1e-5 });
+  });
+
+  test("a tensor used as both operands", () => {
+    const x = tensor([3], { requiresGrad: true });
+    x.mul(x).add(x).sum().backward();
+    assertClose(x.grad, [7]);
+  });
+
+  test("gradients through views of one base reach it", () => {
+    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    x.select(0, 0).sum().add(x.t().select(0, 1).mul(10).sum()).backward();
+    assertClose(x.grad, [1, 11, 0, 10]);
+  });
+
+  test("only the branch that requires grad is differentiated", () => {
+    const w = tensor([2], { requiresGrad: true });
+    const c = tensor([5]);
+    const y = w.mul(c).add(c.exp());
+    assert.equal(y.requiresGrad, true);
+    y.sum().backward();
+    assertClose(w.grad, [5]);
+  });
+});
+
+describe("grad mode", () => {
+  test("noGrad turns recording off inside and restores it", () => {
+    const x = tensor([1], { requiresGrad: true });
+    const y = noGrad(() => {
+      assert.equal(isGradEnabled(), false);
+      return x.mul(2);
+    });
+    assert.equal(isGradEnabled(), true);
+    assert.equal(y.requiresGrad, false);
+    assert.equal(y.gradFn, null);
+  });
+
+  test("nested noGrad and enableGrad", () => {
+    const x = tensor([1], { requiresGrad: true });
+    noGrad(() => {
+      noGrad(() => assert.equal(isGradEnabled(), false));
+      assert.equal(isGradEnabled(), false);
+      const y = enableGrad(() => x.mul(2));
+      assert.equal(y.requiresGrad, true);
+      assert.equal(isGradEnabled(), false);
+    });
+    assert.equal(isGradEnabled(), true);
+  });
+
+  test("noGrad restores the mode when its function throws", () => {
+    assert.throws(() => noGrad(() => { throw new Error("boom"); }), /boom/);
+    assert.equal(isGradEnabled(), true);
+    noGrad(() => {
+      assert.throws(() => enableGrad(() => { throw new Error("inner"); }), /inner/);
+      assert.equal(isGradEnabled(), false);
+    });
+    assert.equal(isGradEnabled(), true);
+  });
+
+  test("noGrad awaits an async function before restoring", async () => {
+    const p = noGrad(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      return isGradEnabled();
+    });
+    assert.equal(await p, false);
+    assert.equal(isGradEnabled(), true);
+    await assert.rejects(noGrad(async () => { throw new Error("async boom"); }), /async boom/);
+    assert.equal(isGradEnabled(), true);
+  });
+});
+
+describe("requiresGrad and detach", () => {
+  test("only float tensors can require grad", () => {
+    assert.throws(() => zeros([2], { dtype: "int32" }).requiresGrad_(), /requiresGrad: only floating-point tensors can require gradients \(dtype int32\)/);
+    assert.throws(() => tensor([1, 2], { dtype: "int32", requiresGrad: true }), /only floating-point tensors/);
+    assert.throws(() => { tensor([true]).requiresGrad = true; }, /dtype bool/);
+  });
+
+  test("results of ops on tensors that require grad require grad", () => {
+    const x = tensor([1], { requiresGrad: true });
+    const y = x.mul(2);
+    assert.equal(y.requiresGrad, true);
+    assert.equal(y.gradFn?.name, "MulBackward");
+    assert.throws(() => { y.requiresGrad = false; }, /cannot turn off gradients on a non-leaf tensor; use detach\(\)/);
+  });
+
+  test("detach cuts the graph", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(3);
+    const z = y.detach().mul(x).sum();
+    z.backward();
+    assertClose(x.grad, [3, 6]);
+    assert.equal(y.detach().isLeaf, true);
+  });
+
+  test("an op inside noGrad on a leaf, then requiresGrad_, makes a new leaf", () => {
+    const w = noGrad(() => tensor([1, 2], { requiresGrad: true }).mul(2)).requiresGrad_();
+    assert.equal(w.isLeaf, true);
+    w.sum().backward();
+    assertClose(w.grad, [1, 1]);
+  });
+});
+
+describe("in-place writes", () => {
+  test("refuse a tensor that requires grad while recording", () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    assert.throws(() => w.fill_(0), /fill_: a tensor that requires grad cannot be modified in place while gradients are recorded; wrap it in noGrad\(\)/);
+    noGrad(() => w.fill_(3));
+    assertClose(w, [3, 3]);
+  });
+
+  test("copy_ broadcasts and converts dtypes", () => {
+    const t = zeros([2, 3]);
+    t.copy_(tensor([1, 2, 3]));
+    assertClose(t, [1, 2, 3, 1, 2, 3]);
+    const m = zeros([3], { dtype: "bool" });
+    m.copy_(tensor([0.5, 0, -2]));
+    assert.deepEqual(m.tolist(), [true, false, true]);
+    const i = zeros([2], { dtype: "int32" });
+    i.copy_(tensor([2.7, -2.7]));
+    assert.deepEqual(Array.from(i.toArray()), [2, -2]);
+    assert.throws(() => t.copy_(tensor([1, 2])), /copy_: source of shape \[2\] does not broadcast to \[2, 3\]/);
+  });
+});

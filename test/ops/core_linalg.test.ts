@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { Generator, assertGradcheck, functional as F, randn, tensor, zeros } from "../../src/index.js";
+import { assertClose } from "../helpers.js";
+import { type OpFn, fixtureTests, uniform } from "./core_helpers.js";
+
+const OPS: Record<string, OpFn> = {
+  matmul: (i) => i.a.matmul(i.b),
+  mm: (i) => i.a.mm(i.b),
+  bmm: (i) => i.a.bmm(i.b),
+  linear: (i) => F.linear(i.x, i.w, i.b),
+  matmul_transposed_a: (i) => i.a.t().matmul(i.b),
+  matmul_transposed_b: (i) => i.a.matmul(i.b.t()),
+  matmul_transposed_both: (i) => i.a.t().matmul(i.b.t()),
+  matmul_batched_transposed: (i) => i.a.transpose(-1, -2).matmul(i.b),
+  matmul_sliced_columns: (i) => i.a.slice(1, 1, 4).matmul(i.b),
+  linear_transposed_input: (i) => F.linear(i.x.t(), i.w, i.b),
+};
+
+describe("linear algebra against PyTorch", () => fixtureTests("linalg", OPS));
+
+describe("linear algebra gradcheck", () => {
+  const g = new Generator(5);
+  const shapes: [number[], number[]][] = [
+    [[4], [4]], [[3], [3, 5]], [[2, 3], [3]], [[2, 3], [3, 4]], [[2, 1, 3, 4], [5, 4, 2]], [[4], [2, 4, 3]], [[2, 3, 4], [4]],
+  ];
+  for (const [sa, sb] of shapes) {
+    test(`matmul [${sa}]·[${sb}]`, () => assertGradcheck(F.matmul, [uniform(g, sa), uniform(g, sb)]));
+  }
+  test("matmul of transposed and sliced operands", () => {
+    assertGradcheck((a, b) => a.t().matmul(b.t()), [uniform(g, [3, 2]), uniform(g, [4, 3])]);
+    assertGradcheck((a, b) => a.transpose(-1, -2).matmul(b.slice(1, 1, 3)), [uniform(g, [2, 4, 3]), uniform(g, [4, 3])]);
+  });
+  test("mm and bmm", () => {
+    assertGradcheck(F.mm, [uniform(g, [2, 3]), uniform(g, [3, 4])]);
+    assertGradcheck(F.bmm, [uniform(g, [2, 2, 3]), uniform(g, [2, 3, 2])]);
+  });
+  test("linear with and without bias, on 1-d, 2-d and 3-d inputs", () => {
+    const w = uniform(g, [5, 4]);
+    const b = uniform(g, [5]);
+    for (const shape of [[4], [3, 4], [2, 3, 4]]) {
+      assertGradcheck(F.linear, [uniform(g, shape), w, b]);
+      assertGradcheck((x, w) => F.linear(x, w), [uniform(g, shape), w]);
+    }
+  });
+});
+
+describe("linear algebra semantics", () => {
+  test("linear equals x·wᵀ + b", () => {
+    const x = randn([2, 3, 4]);
+    const w = randn([5, 4]);
+    const b = randn([5]);
+    assertClose(F.linear(x, w, b), x.matmul(w.t()).add(b), { atol: 1e-5 });
+  });
+
+  test("output shapes follow PyTorch", () => {
+    const cases: [number[], number[], number[]][] = [
+      [[4], [4], []], [[3], [3, 5], [5]], [[2, 3], [3], [2]], [[2, 1, 3, 4], [5, 4, 2], [2, 5, 3, 2]], [[7, 1, 2, 3], [3], [7, 1, 2]],
+      [[0, 3], [3, 2], [0, 2]], [[2, 0], [0, 3], [2, 3]],
+    ];
+    for (const [sa, sb, so] of cases) assert.deepEqual(F.matmul(zeros(sa), zeros(sb)).shape, so, `[${sa}]·[${sb}]`);
+  });
+
+  test("an inner dimension of 0 gives zeros", () => {
+    assertClose(F.matmul(zeros([2, 0]), zeros([0, 3])), zeros([2, 3]));
+  });
+
+  test("NaN and inf propagate through matmul", () => {
+    const a = tensor([[0, 1]]);
+    const b = tensor([[Infinity, 1], [2, NaN]]);
+    assertClose(F.matmul(a, b), [NaN, NaN]);
+  });
+
+  test("mm and bmm insist on their ranks", () => {
+    assert.throws(() => F.mm(zeros([2, 3, 4]), zeros([4, 2])), /mm: expects 2-d tensors, got \[2, 3, 4\] and \[4, 2\]/);
+    assert.throws(() => F.bmm(zeros([2, 3, 4]), zeros([3, 4, 2])), /bmm: expects 3-d tensors with equal batch sizes, got \[2, 3, 4\] and \[3, 4, 2\]/);
+  });
+});
+
+describe("linear algebra errors", () => {
+  test("matmul names both shapes as the user gave them", () => {
+    const cases: [number[], number[]][] = [[[2, 3], [4, 5]], [[3], [4, 5]], [[2, 3], [4]], [[3], [4]], [[2, 2, 3], [3, 3, 4]]];
+    for (const [sa, sb] of cases) {
+      assert.throws(() => F.matmul(zeros(sa), zeros(sb)), (e: Error) => e instanceof RangeError && e.message.startsWith("matmul:") &&
+        e.message.includes(`[${sa.join(", ")}]`) && e.message.includes(`[${sb.join(", ")}]`), `[${sa}]·[${sb}]`);
+    }
+    assert.throws(() => F.matmul(zeros([]), zeros([3])), /matmul: both arguments need at least 1 dim, got \[\] and \[3\]/);
+  });
+
+  test("matmul and linear need float32", () => {
+    assert.throws(() => F.matmul(zeros([2, 2], { dtype: "int32" }), zeros([2, 2])), /matmul: expected a float32 tensor, got int32 of shape \[2, 2\]/);
+    assert.throws(() => F.linear(zeros([2, 2]), zeros([3, 2]), zeros([3], { dtype: "int32" })), /linear: expected a float32 tensor, got int32 of shape \[3\]/);
+  });
+
+  test("linear checks the weight and bias shapes", () => {
+    assert.throws(() => F.linear(zeros([2, 3]), zeros([4, 5])), /linear: input of shape \[2, 3\] does not match weight of shape \[4, 5\]/);
+    assert.throws(() => F.linear(zeros([2, 3]), zeros([3])), /linear: weight must be 2-d \[out, in\], got \[3\]/);
+    assert.throws(() => F.linear(zeros([2, 3]), zeros([4, 3]), zeros([3])), /linear: bias of shape \[3\] does not match weight of shape \[4, 3\]/);
+  });
+});
+
+test("matmul result does not depend on operand layout", () => {
+  const a = randn([3, 4, 5]);
+  const b = randn([5, 2]);
+  const ref = a.matmul(b);
+  const aT = a.transpose(1, 2).contiguous().transpose(1, 2);
+  const bT = b.t().contiguous().t();
+  assertClose(aT.matmul(bT), ref, { atol: 1e-5 });
+  assertClose(a.matmul(b.expand([3, 5, 2])), ref, { atol: 1e-5 });
+  assertClose(a.select(0, 1).matmul(b), ref.select(0, 1), { atol: 1e-5 });
+});
