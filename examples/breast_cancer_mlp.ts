@@ -7,7 +7,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Tensor, functional as F, manualSeed, nn, noGrad, optim, randperm, readNumericCsv } from "../src/index.js";
+import { Tensor, data, functional as F, manualSeed, nn, noGrad, optim, randperm, tensor } from "../src/index.js";
 
 export interface MlpResult {
   trainLoss: number;
@@ -22,16 +22,26 @@ export function dataPath(file: string): string {
 
 export function main(epochs = 50, seed = 0, log: (line: string) => void = console.log): MlpResult {
   manualSeed(seed);
-  const { columns, values } = readNumericCsv(dataPath("breast_cancer.csv"));
+  const { columns, values } = data.readNumericCsv(dataPath("breast_cancer.csv"));
   const label = columns.indexOf("diagnosis");
   const x = values.narrow(1, 0, label);
   const y = values.select(1, label);
 
+  // Stratified 80/20 split: each class keeps its share in both parts.
   const n = values.shape[0];
-  const order = randperm(n);
-  const nTrain = Math.round(n * 0.8);
-  const trainIdx = order.slice(0, 0, nTrain);
-  const testIdx = order.slice(0, nTrain);
+  const labels = Array.from(y.toArray());
+  const train: number[] = [];
+  const test: number[] = [];
+  for (const cls of [0, 1]) {
+    const rows = labels.flatMap((v, i) => (v === cls ? [i] : []));
+    const order = Array.from(randperm(rows.length).toArray(), (j) => rows[j]);
+    const cut = Math.round(rows.length * 0.8);
+    train.push(...order.slice(0, cut));
+    test.push(...order.slice(cut));
+  }
+  const nTrain = train.length;
+  const trainIdx = tensor(train, { dtype: "int32" });
+  const testIdx = tensor(test, { dtype: "int32" });
   const xTrainRaw = x.indexSelect(0, trainIdx);
   const mean = xTrainRaw.mean(0, true);
   const std = xTrainRaw.std(0, { keepdim: true, unbiased: false }).add(1e-8);

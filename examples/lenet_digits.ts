@@ -6,7 +6,7 @@
  *   npm run build && node dist/examples/lenet_digits.js [epochs] [seed]
  */
 import { fileURLToPath } from "node:url";
-import { Tensor, functional as F, manualSeed, nn, noGrad, optim, randperm, readNumericCsv } from "../src/index.js";
+import { Tensor, data, functional as F, manualSeed, nn, noGrad, optim, randperm } from "../src/index.js";
 import { dataPath } from "./breast_cancer_mlp.js";
 
 export class LeNet extends nn.Module {
@@ -37,7 +37,7 @@ export interface LeNetResult {
 
 export function main(epochs = 8, seed = 0, log: (line: string) => void = console.log): LeNetResult {
   manualSeed(seed);
-  const { values } = readNumericCsv(dataPath("digits.csv"));
+  const { values } = data.readNumericCsv(dataPath("digits.csv"));
   const n = values.shape[0];
   // [n, 64] → [n, 1, 8, 8] in [0, 1] → each pixel repeated into a 4×4 block → [n, 1, 32, 32]
   const small = values.narrow(1, 0, 64).div(16).reshape([n, 1, 8, 1, 8, 1]);
@@ -52,7 +52,7 @@ export function main(epochs = 8, seed = 0, log: (line: string) => void = console
   const yTrain = labels.indexSelect(0, trainIdx);
 
   const model = new LeNet(1);
-  const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
   log(`digits: ${nTrain} training images, ${n - nTrain} test images (32×32, upsampled); LeNet with ${model.numParameters()} parameters`);
 
   const batchSize = 32;

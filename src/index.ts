@@ -6,3 +6,6 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, assertGra
 export type { GradcheckOptions, GradcheckFailure, BackwardOptions } from "./autograd/index.js";
 export * from "./ops/functional.js";
 export * as functional from "./ops/functional.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
+export * as data from "./data/index.js";
