@@ -1,13 +1,13 @@
 /**
  * The seed article's tabular classifier, in Lathe: the Wisconsin breast-cancer CSV →
- * seeded 80/20 split → standardisation fitted on the training rows → MLP 30→128→64→1 →
+ * seeded stratified 80/20 split → standardisation fitted on the training rows → MLP 30→128→64→1 →
  * BCE-with-logits and Adam → accuracy on the held-out rows.
  *
  *   npm run build && node dist/examples/breast_cancer_mlp.js [epochs] [seed]
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Tensor, data, functional as F, manualSeed, nn, noGrad, optim, randperm, tensor } from "../src/index.js";
+import { data, functional as F, manualSeed, nn, noGrad, optim, randperm, tensor } from "../src/index.js";
 
 export interface MlpResult {
   trainLoss: number;
@@ -27,28 +27,17 @@ export function main(epochs = 50, seed = 0, log: (line: string) => void = consol
   const x = values.narrow(1, 0, label);
   const y = values.select(1, label);
 
-  // Stratified 80/20 split: each class keeps its share in both parts.
+  // Stratified 80/20 split (each class keeps its share), then standardisation fitted on
+  // the training rows only.
   const n = values.shape[0];
-  const labels = Array.from(y.toArray());
-  const train: number[] = [];
-  const test: number[] = [];
-  for (const cls of [0, 1]) {
-    const rows = labels.flatMap((v, i) => (v === cls ? [i] : []));
-    const order = Array.from(randperm(rows.length).toArray(), (j) => rows[j]);
-    const cut = Math.round(rows.length * 0.8);
-    train.push(...order.slice(0, cut));
-    test.push(...order.slice(cut));
-  }
-  const nTrain = train.length;
-  const trainIdx = tensor(train, { dtype: "int32" });
-  const testIdx = tensor(test, { dtype: "int32" });
-  const xTrainRaw = x.indexSelect(0, trainIdx);
-  const mean = xTrainRaw.mean(0, true);
-  const std = xTrainRaw.std(0, { keepdim: true, unbiased: false }).add(1e-8);
-  const standardise = (t: Tensor) => t.sub(mean).div(std);
-  const xTrain = standardise(xTrainRaw);
+  const split = data.trainTestSplit(n, { testSize: 0.2, stratify: y, seed });
+  const nTrain = split.train.length;
+  const trainIdx = tensor(split.train);
+  const testIdx = tensor(split.test);
+  const scaler = new data.StandardScaler().fit(x.indexSelect(0, trainIdx));
+  const xTrain = scaler.transform(x.indexSelect(0, trainIdx));
   const yTrain = y.indexSelect(0, trainIdx);
-  const xTest = standardise(x.indexSelect(0, testIdx));
+  const xTest = scaler.transform(x.indexSelect(0, testIdx));
   const yTest = y.indexSelect(0, testIdx);
 
   const model = new nn.Sequential(
