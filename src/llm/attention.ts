@@ -1,0 +1,54 @@
+import { Dropout, Module } from "../nn/index.js";
+import { reshape, scaledDotProductAttention, split, transpose } from "../ops/functional.js";
+import { Tensor } from "../tensor/tensor.js";
+import type { GPTConfig } from "./config.js";
+import type { LayerKV } from "./kv_cache.js";
+import { Conv1D } from "./layers.js";
+
+/**
+ * Causal multi-head self-attention with GPT-2's parameter names: c_attn projects to the
+ * queries, keys and values at once ([C] → [3C]), c_proj projects the heads' output back.
+ */
+export class CausalSelfAttention extends Module {
+  readonly nHead: number;
+  /** Dropout probability on the attention weights (train mode only). */
+  readonly attnDropout: number;
+  c_attn: Conv1D;
+  c_proj: Conv1D;
+  resid_dropout: Dropout;
+
+  constructor(config: GPTConfig) {
+    super();
+    this.nHead = config.nHead;
+    this.attnDropout = config.dropout;
+    this.c_attn = new Conv1D(config.nEmbd, 3 * config.nEmbd, { bias: config.bias });
+    this.c_proj = new Conv1D(config.nEmbd, config.nEmbd, { bias: config.bias });
+    this.resid_dropout = new Dropout(config.dropout);
+  }
+
+  /**
+   * x [B, T, C] → [B, T, C]. With `cache`, x holds the positions after the cached ones: its
+   * keys and values are appended to the cache and its queries attend to all of them.
+   */
+  forward(x: Tensor, cache?: LayerKV): Tensor {
+    const [B, T, C] = x.shape;
+    const heads = (t: Tensor) => transpose(reshape(t, [B, T, this.nHead, C / this.nHead]), 1, 2);
+    const [q, k, v] = split(this.c_attn.forward(x), C, 2).map(heads);
+    const past = cache ? cache.length : 0;
+    const [keys, values] = cache ? cache.append(k, v) : [k, v];
+    const dropoutP = this.training ? this.attnDropout : 0;
+    // Without a past, PyTorch's top-left-aligned is_causal is the right mask; with one, query i
+    // sits at position past + i and the mask must be aligned to the bottom right.
+    const mask = past === 0 ? { isCausal: T > 1 } : { attnMask: T > 1 ? offsetCausalMask(T, past) : null };
+    const y = scaledDotProductAttention(q, keys, values, { ...mask, dropoutP });
+    return this.resid_dropout.forward(this.c_proj.forward(reshape(transpose(y, 1, 2), [B, T, C])));
+  }
+}
+
+/** [T, past + T] bool: query i may attend to key j when j <= past + i. */
+function offsetCausalMask(T: number, past: number): Tensor {
+  const S = past + T;
+  const m = new Uint8Array(T * S);
+  for (let i = 0; i < T; i++) m.fill(1, i * S, i * S + past + i + 1);
+  return new Tensor(m, [T, S]);
+}
