@@ -11,3 +11,5 @@ export * as optim from "./optim/index.js";
 export * as data from "./data/index.js";
 export * as io from "./io/index.js";
 export * as llm from "./llm/index.js";
+export * as train from "./train/index.js";
+export { fit, evaluate, predict } from "./train/index.js";
