@@ -13,3 +13,4 @@ export * as io from "./io/index.js";
 export * as llm from "./llm/index.js";
 export * as train from "./train/index.js";
 export { fit, evaluate, predict } from "./train/index.js";
+export * as report from "./report/index.js";
