@@ -1,0 +1,151 @@
+// Broadcasting binary ops, where() and strided copies. Broadcast views arrive with
+// stride 0 on stretched dims; each run of the walk picks a loop for its stride pattern
+// (both contiguous, one side a scalar, general), so the common cases vectorise.
+#include <math.h>
+
+#include "ops.h"
+#include "strided.h"
+
+namespace lathe {
+namespace LATHE_ISA {
+namespace {
+
+inline bool truthy(float x) { return x == x && x != 0.f; }
+
+// Python-style remainder (sign of the divisor) in double, as the js kernel computes it.
+// Not contracted into an FMA: the js kernel rounds the product before subtracting.
+__attribute__((optimize("fp-contract=off"))) float remainder(float x, float y) {
+  double xd = x, yd = y;
+  return static_cast<float>(xd - ::floor(xd / yd) * yd);
+}
+
+template <class T, class F>
+void row(const float* a, int64_t sa, const float* b, int64_t sb, T* out, int64_t n, F f) {
+  if (sa == 1 && sb == 1) {
+    // ivdep: out may be the very same array as a or b (in-place gradient accumulation).
+#pragma GCC ivdep
+    for (int64_t i = 0; i < n; i++) out[i] = static_cast<T>(f(a[i], b[i]));
+  } else if (sa == 1 && sb == 0) {
+    float bv = *b;
+#pragma GCC ivdep
+    for (int64_t i = 0; i < n; i++) out[i] = static_cast<T>(f(a[i], bv));
+  } else if (sa == 0 && sb == 1) {
+    float av = *a;
+#pragma GCC ivdep
+    for (int64_t i = 0; i < n; i++) out[i] = static_cast<T>(f(av, b[i]));
+  } else {
+    for (int64_t i = 0; i < n; i++) out[i] = static_cast<T>(f(a[i * sa], b[i * sb]));
+  }
+}
+
+template <class T, class F>
+void walk(const View& a, const View& b, const int64_t* shape, int nd, T* out, F f) {
+  const View* views[2] = {&a, &b};
+  const float* ad = static_cast<const float*>(a.data);
+  const float* bd = static_cast<const float*>(b.data);
+  parallelRange(numel(shape, nd), kParallelElems, [&](int64_t begin, int64_t end) {
+    forEachRow(shape, nd, views, begin, end, [&](const int64_t* off, int64_t o, int64_t n, const int64_t* step) {
+      row(ad + off[0], step[0], bd + off[1], step[1], out + o, n, f);
+    });
+  });
+}
+
+template <class T>
+void comparison(int op, const View& a, const View& b, const int64_t* shape, int nd, T* out) {
+  switch (op) {
+    case B_EQ: walk(a, b, shape, nd, out, [](float x, float y) { return x == y; }); break;
+    case B_NE: walk(a, b, shape, nd, out, [](float x, float y) { return x != y; }); break;
+    case B_LT: walk(a, b, shape, nd, out, [](float x, float y) { return x < y; }); break;
+    case B_LE: walk(a, b, shape, nd, out, [](float x, float y) { return x <= y; }); break;
+    case B_GT: walk(a, b, shape, nd, out, [](float x, float y) { return x > y; }); break;
+    case B_GE: walk(a, b, shape, nd, out, [](float x, float y) { return x >= y; }); break;
+    case B_LOGICAL_AND: walk(a, b, shape, nd, out, [](float x, float y) { return truthy(x) && truthy(y); }); break;
+    case B_LOGICAL_OR: walk(a, b, shape, nd, out, [](float x, float y) { return truthy(x) || truthy(y); }); break;
+    case B_LOGICAL_XOR: walk(a, b, shape, nd, out, [](float x, float y) { return truthy(x) != truthy(y); }); break;
+  }
+}
+
+void arithmetic(int op, const View& a, const View& b, const int64_t* shape, int nd, float* out) {
+  switch (op) {
+    // Single float ops round exactly as the js kernels' double op rounded to float.
+    case B_ADD: walk(a, b, shape, nd, out, [](float x, float y) { return x + y; }); break;
+    case B_SUB: walk(a, b, shape, nd, out, [](float x, float y) { return x - y; }); break;
+    case B_MUL: walk(a, b, shape, nd, out, [](float x, float y) { return x * y; }); break;
+    case B_DIV: walk(a, b, shape, nd, out, [](float x, float y) { return x / y; }); break;
+    case B_POW: walk(a, b, shape, nd, out, [](float x, float y) { return static_cast<float>(::pow(x, y)); }); break;
+    // maximum/minimum propagate NaN, as PyTorch.
+    case B_MAXIMUM: walk(a, b, shape, nd, out, [](float x, float y) { return x > y || x != x ? x : y; }); break;
+    case B_MINIMUM: walk(a, b, shape, nd, out, [](float x, float y) { return x < y || x != x ? x : y; }); break;
+    case B_REMAINDER: walk(a, b, shape, nd, out, [](float x, float y) { return remainder(x, y); }); break;
+    case B_ATAN2: walk(a, b, shape, nd, out, [](float x, float y) { return static_cast<float>(::atan2(x, y)); }); break;
+    default: comparison(op, a, b, shape, nd, out); break;
+  }
+}
+
+template <class T>
+void whereT(const View& cond, const View& a, const View& b, const int64_t* shape, int nd, T* out) {
+  const View* views[3] = {&cond, &a, &b};
+  const uint8_t* cd = static_cast<const uint8_t*>(cond.data);
+  const T* ad = static_cast<const T*>(a.data);
+  const T* bd = static_cast<const T*>(b.data);
+  parallelRange(numel(shape, nd), kParallelElems, [&](int64_t begin, int64_t end) {
+    forEachRow(shape, nd, views, begin, end, [&](const int64_t* off, int64_t o, int64_t n, const int64_t* s) {
+      const uint8_t* c = cd + off[0];
+      const T* x = ad + off[1];
+      const T* y = bd + off[2];
+      T* r = out + o;
+      if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
+        for (int64_t i = 0; i < n; i++) r[i] = c[i] ? x[i] : y[i];
+      } else {
+        for (int64_t i = 0; i < n; i++) r[i] = c[i * s[0]] ? x[i * s[1]] : y[i * s[2]];
+      }
+    });
+  });
+}
+
+template <class T>
+void copyT(const View& src, const View& dst, const int64_t* shape, int nd) {
+  const View* views[2] = {&src, &dst};
+  const T* sd = static_cast<const T*>(src.data);
+  T* dd = static_cast<T*>(dst.data);
+  parallelRange(numel(shape, nd), kParallelElems, [&](int64_t begin, int64_t end) {
+    forEachRow(shape, nd, views, begin, end, [&](const int64_t* off, int64_t, int64_t n, const int64_t* s) {
+      const T* x = sd + off[0];
+      T* y = dd + off[1];
+      if (s[0] == 1 && s[1] == 1) {
+        std::memmove(y, x, static_cast<size_t>(n) * sizeof(T));
+      } else {
+        for (int64_t i = 0; i < n; i++) y[i * s[1]] = x[i * s[0]];
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void binary(int op, const View& a, const View& b, const int64_t* shape, int nd, void* out, int outElemSize) {
+  if (outElemSize == 1) {
+    comparison(op, a, b, shape, nd, static_cast<uint8_t*>(out));
+  } else {
+    arithmetic(op, a, b, shape, nd, static_cast<float*>(out));
+  }
+}
+
+void where(const View& cond, const View& a, const View& b, const int64_t* shape, int nd, void* out, int elemSize) {
+  if (elemSize == 1) {
+    whereT(cond, a, b, shape, nd, static_cast<uint8_t*>(out));
+  } else {
+    whereT(cond, a, b, shape, nd, static_cast<uint32_t*>(out));
+  }
+}
+
+void copy(const View& src, const View& dst, const int64_t* shape, int nd, int elemSize) {
+  if (elemSize == 1) {
+    copyT<uint8_t>(src, dst, shape, nd);
+  } else {
+    copyT<uint32_t>(src, dst, shape, nd);
+  }
+}
+
+}  // namespace LATHE_ISA
+}  // namespace lathe

@@ -1,0 +1,213 @@
+// BLIS-style GEMM: C is cut into NC-column blocks and the k dimension into KC slices;
+// each (slice, block) of B is packed once into NR-wide panels that stay in L2, and the
+// micro-kernel sweeps those panels against one MR-row strip of A at a time, which stays in
+// L1 (read in place when A is row-major, packed when it is transposed). Packing applies
+// the transposes, so all four cases run the same inner loop. Threads take disjoint parts
+// of C and pack their own operands.
+#include "gemm.h"
+
+#include <cstdlib>
+#include <utility>
+
+#include "microkernel.h"
+
+namespace lathe {
+namespace LATHE_ISA {
+namespace {
+
+using ukr::MR;
+using ukr::NR;
+// MR rows × KC of A (14 KB for 14×256) stay in L1 next to the B panel streaming through
+// it; KC·NC floats of B (1 MB) stay in L2.
+constexpr int64_t KC = 256;
+constexpr int64_t NC = 1024;
+
+// Packs rows [i0, i0+rows) × k-range [p0, p0+kc) of a transposed A (stored k×m) as kc
+// groups of `rows` values. (A row-major A needs no packing: see block().)
+void packAT(const float* a, int64_t m, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* out) {
+  for (int64_t p = 0; p < kc; p++) {
+    const float* src = a + (p0 + p) * m + i0;
+    for (int64_t i = 0; i < rows; i++) out[p * rows + i] = src[i];
+  }
+}
+
+struct DenseB {
+  const float* p;
+  bool trans;
+  int64_t n, k;
+};
+
+// Packs k-range [p0, p0+kc) × columns [j0, j0+nc) of a dense B (k×n) as NR-wide panels of
+// kc rows each, zero-padding the last panel so the micro-kernel never reads past it.
+void packB(const void* ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
+  const DenseB& b = *static_cast<const DenseB*>(ctx);
+  int64_t n = b.n, k = b.k;
+  if (b.trans) {
+    for (int64_t jp = 0; jp < nc; jp += NR) {
+      const float* first = b.p + (j0 + jp) * k + p0;
+      ukr::packBT([first, k](int64_t j) { return first + j * k; }, kc, imin(NR, nc - jp), out + jp * kc);
+    }
+    return;
+  }
+  // Row by row, so B is read sequentially; each row feeds every panel.
+  for (int64_t p = 0; p < kc; p++) {
+    const float* src = b.p + (p0 + p) * n + j0;
+    for (int64_t jp = 0; jp < nc; jp += NR) {
+      int64_t w = imin(NR, nc - jp);
+      float* d = out + jp * kc + p * NR;
+      for (int64_t j = 0; j < w; j++) d[j] = src[jp + j];
+      for (int64_t j = w; j < NR; j++) d[j] = 0.f;
+    }
+  }
+}
+
+using Panel = ukr::PackedRows<NR>;
+template <class Rows>
+using TileFn = void (*)(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols,
+                        bool load);
+
+// tile<rows, ...> for rows in 1..MR, indexed by rows - 1.
+template <bool PackedA, class Rows, size_t... I>
+struct Tiles {
+  static constexpr TileFn<Rows> fns[] = {&ukr::tile<static_cast<int>(I) + 1, PackedA, Rows>...};
+};
+template <bool PackedA, class Rows, size_t... I>
+constexpr const TileFn<Rows>* tiles(std::index_sequence<I...>) {
+  return Tiles<PackedA, Rows, I...>::fns;
+}
+const TileFn<Panel>* const kPackedTiles = tiles<true, Panel>(std::make_index_sequence<MR>());
+const TileFn<Panel>* const kDirectTiles = tiles<false, Panel>(std::make_index_sequence<MR>());
+const TileFn<ukr::OffsetRows>* const kOffsetTiles = tiles<false, ukr::OffsetRows>(std::make_index_sequence<MR>());
+
+// Splits `len` into `parts` near-equal pieces aligned to `step`.
+int64_t alignedCut(int64_t len, int64_t parts, int64_t i, int64_t step) {
+  int64_t steps = (len + step - 1) / step;
+  return imin(len, steps * i / parts * step);
+}
+
+// C[m0:m1, n0:n1] of one product, on the calling thread.
+void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
+           bool accumulate, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (m0 >= m1 || n0 >= n1) return;
+  if (k == 0) {
+    if (!accumulate) {
+      for (int64_t i = m0; i < m1; i++) std::memset(c + i * ldc + n0, 0, sizeof(float) * (n1 - n0));
+    }
+    return;
+  }
+  // Equal slices: k = 300 runs as 2×150, not 256 + 44.
+  int64_t kSlices = (k + KC - 1) / KC, kc0 = (k + kSlices - 1) / kSlices;
+  int64_t nBlocks = (n1 - n0 + NC - 1) / NC;
+  int64_t nc0 = ((n1 - n0 + nBlocks - 1) / nBlocks + NR - 1) / NR * NR;
+  float* aBuf = scratch(0, MR * kc0);
+  float* bBuf = scratch(1, kc0 * nc0);
+  for (int64_t jc = n0; jc < n1; jc += nc0) {
+    int64_t nc = imin(nc0, n1 - jc);
+    for (int64_t pc = 0; pc < k; pc += kc0) {
+      int64_t kc = imin(kc0, k - pc);
+      b.pack(b.ctx, pc, kc, jc, nc, bBuf);
+      bool load = accumulate || pc > 0;
+      for (int64_t ic = m0; ic < m1; ic += MR) {
+        int64_t rows = imin(MR, m1 - ic);
+        // Rows of a row-major A are read in place (they stay in L1 across the sweep);
+        // a transposed A is packed so each k step reads one contiguous group.
+        const float* ap = a + ic * k + pc;
+        TileFn<Panel> fn = kDirectTiles[rows - 1];
+        if (transA) {
+          packAT(a, m, ic, rows, pc, kc, aBuf);
+          ap = aBuf;
+          fn = kPackedTiles[rows - 1];
+        }
+        float* cRow = c + ic * ldc + jc;
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          fn(kc, ap, k, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int64_t panelWidth() { return NR; }
+
+int64_t tileRows() { return MR; }
+
+void packShiftedRows(const float* base, const int64_t* offs, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                     float* out) {
+  for (int64_t jp = 0; jp < nc; jp += NR) {
+    const float* first = base + p0;
+    const int64_t* o = offs + j0 + jp;
+    ukr::packBT([first, o](int64_t j) { return first + o[j]; }, kc, imin(NR, nc - jp), out + jp * kc);
+  }
+}
+
+void offsetTile(int64_t rows, int64_t k, const float* a, int64_t lda, const float* base, const int64_t* offs, float* c,
+                int64_t ldc, int64_t cols) {
+  kOffsetTiles[rows - 1](k, a, lda, ukr::OffsetRows{base, offs}, c, ldc, cols, false);
+}
+
+void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
+                 bool accumulate) {
+  block(m, n, k, a, transA, b, c, ldc, accumulate, 0, m, 0, n);
+}
+
+void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
+                 float* c, int64_t ldc, bool accumulate) {
+  DenseB dense{b, transB, n, k};
+  sgemmSerial(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate);
+}
+
+void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
+           bool accumulate) {
+  int64_t threads = numThreads();
+  if (threads == 1 || m * n * k < kParallelMacs) {
+    sgemmSerial(m, n, k, a, transA, b, c, ldc, accumulate);
+    return;
+  }
+  // Each thread packs the operand panels it needs. A row-major A is read in place, so
+  // cutting along n costs nothing extra (each thread packs only its own columns of B)
+  // unless it leaves the threads clearly unequal shares; a transposed A is packed, so then
+  // cut along whichever of m and n has more micro-tiles.
+  int64_t mTiles = (m + MR - 1) / MR, nTiles = (n + NR - 1) / NR;
+  auto imbalance = [threads](int64_t tiles) {  // 1 when the tiles divide evenly
+    return static_cast<double>((tiles + threads - 1) / threads * threads) / static_cast<double>(tiles);
+  };
+  bool byRows = transA ? mTiles >= nTiles : imbalance(nTiles) > imbalance(mTiles) + 0.1;
+  int64_t parts = imin(threads, byRows ? mTiles : nTiles);
+  parallel(parts, [&](int64_t t) {
+    if (byRows) {
+      block(m, n, k, a, transA, b, c, ldc, accumulate, alignedCut(m, parts, t, MR), alignedCut(m, parts, t + 1, MR), 0, n);
+    } else {
+      block(m, n, k, a, transA, b, c, ldc, accumulate, 0, m, alignedCut(n, parts, t, NR), alignedCut(n, parts, t + 1, NR));
+    }
+  });
+}
+
+void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
+           float* c, int64_t ldc, bool accumulate) {
+  DenseB dense{b, transB, n, k};
+  sgemm(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate);
+}
+
+void gemm(const GemmArgs& g) {
+  int64_t macs = g.batch * g.m * g.n * g.k;
+  int64_t threads = numThreads();
+  // Many products: one per task, each on one thread (attention heads, grouped convs) --
+  // unless the C matrices overlap (a batch stride of 0 sums every product into one C).
+  bool disjoint = g.cBatchStride >= g.m * g.n;
+  if (g.batch >= threads && threads > 1 && disjoint && macs >= kParallelMacs) {
+    parallel(g.batch, [&](int64_t t) {
+      sgemmSerial(g.m, g.n, g.k, g.a + t * g.aBatchStride, g.transA, g.b + t * g.bBatchStride, g.transB,
+                  g.c + t * g.cBatchStride, g.n, g.accumulate);
+    });
+    return;
+  }
+  for (int64_t t = 0; t < g.batch; t++) {
+    sgemm(g.m, g.n, g.k, g.a + t * g.aBatchStride, g.transA, g.b + t * g.bBatchStride, g.transB,
+          g.c + t * g.cBatchStride, g.n, g.accumulate);
+  }
+}
+
+}  // namespace LATHE_ISA
+}  // namespace lathe

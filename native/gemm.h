@@ -1,0 +1,51 @@
+// Single-precision GEMM shared by the gemm and conv kernels of one ISA level.
+#pragma once
+#include "ops.h"
+
+namespace lathe {
+namespace LATHE_ISA {
+
+// Below this many multiply-adds (about 10 µs of one core) a product stays on one thread:
+// waking the pool and packing twice would cost about as much as the second core saves.
+constexpr int64_t kParallelMacs = 1 << 20;
+
+// C = A·B (+ C when accumulate) for one m×n result: A is m×k (stored k×m when transA),
+// B is k×n (stored n×k when transB), all dense row-major; ldc is C's row stride.
+// Uses the thread pool when the product is large enough to pay for it.
+void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
+           float* c, int64_t ldc, bool accumulate);
+
+// The same on the calling thread only, for callers that parallelise at a coarser grain.
+void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
+                 float* c, int64_t ldc, bool accumulate);
+
+// A B operand that is never materialised as a matrix: pack(ctx, p0, kc, j0, nc, out)
+// writes B's k-range [p0, p0+kc) × columns [j0, j0+nc) as NR-wide panels of kc rows
+// (out[(j / NR) * NR * kc + p * NR + j % NR], relative indices), zero past column nc.
+// Convolution packs its im2col patches straight into this layout.
+struct BPacker {
+  void (*pack)(const void* ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out);
+  const void* ctx;
+};
+
+// The micro-kernel's tile: MR rows (tileRows) by NR columns (panelWidth).
+int64_t panelWidth();
+int64_t tileRows();
+
+// The BPacker panels of B(p, j) = base[offs[j] + p]: column j of B is a run of memory
+// starting at base + offs[j] (the shifted input rows of a direct convolution).
+void packShiftedRows(const float* base, const int64_t* offs, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                     float* out);
+
+// One micro-kernel tile without packing B: C[i][j] = sum_p a[i*lda + p] * base[offs[p] + j]
+// for i < rows <= MR, j < cols <= NR (reading NR values at each base + offs[p]).
+void offsetTile(int64_t rows, int64_t k, const float* a, int64_t lda, const float* base, const int64_t* offs, float* c,
+                int64_t ldc, int64_t cols);
+
+void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
+           bool accumulate);
+void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c,
+                 int64_t ldc, bool accumulate);
+
+}  // namespace LATHE_ISA
+}  // namespace lathe

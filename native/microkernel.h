@@ -1,0 +1,239 @@
+// Register-blocked GEMM micro-kernels, one per ISA level, picked by the compiler flags of
+// the including translation unit. A micro-kernel computes an R×NR tile of C from kc steps
+// of R values of A (packed: a[p*R + i]; or in place: a[i*lda + p]) and kc rows of NR
+// values of B (rows.row(p), see PackedRows and OffsetRows):
+//   C[i][j] (+)= sum_p A(i, p) * rows.row(p)[j]   for i < R, j < cols.
+// Each tile row holds NR/width accumulator registers, so the k loop is nothing but
+// broadcasts, loads and FMAs; rows R < MR are separate instantiations with fewer
+// accumulators rather than zero-padded full tiles.
+//
+// packBT(row, kc, w, dst) packs a transposed B panel: dst[p*NR + j] = row(j)[p] for j < w,
+// zero for w <= j < NR, where row(j) points at column j's run of kc values. Done with in-register transposes: element by element it
+// would cost about as much as the multiply for the mid-sized products of nn.Linear.
+#pragma once
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+#include "isa.h"
+
+namespace lathe {
+namespace LATHE_ISA {
+namespace ukr {
+
+// B rows of a packed panel: row p at b + p*NR.
+template <int NR>
+struct PackedRows {
+  const float* b;
+  const float* row(int64_t p) const { return b + p * NR; }
+  // An address a few steps ahead; prefetching it never faults, even past the panel.
+  const float* ahead(int64_t p) const { return b + (p + 16) * NR; }
+};
+
+// B rows found at base + offs[p]: the shifted input rows of a direct convolution.
+struct OffsetRows {
+  const float* base;
+  const int64_t* offs;
+  const float* row(int64_t p) const { return base + offs[p]; }
+  const float* ahead(int64_t p) const { return row(p); }
+};
+
+#if defined(__AVX512F__)
+
+// 14×32: 28 zmm accumulators + 2 for B + 1 broadcast of the 32 registers. Each k step
+// issues 28 FMAs against 16 loads, within the two load ports of the two FMA ports' pace.
+constexpr int MR = 14, NR = 32;
+
+template <int R, bool Packed, class Rows>
+inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load) {
+  __m512 acc0[R], acc1[R];
+#pragma GCC unroll 14
+  for (int i = 0; i < R; i++) {
+    acc0[i] = acc1[i] = _mm512_setzero_ps();
+    // The C tile is needed only after the k loop: start fetching it now.
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+  }
+  for (int64_t p = 0; p < kc; p++) {
+    // B streams from L2; the hardware prefetcher alone leaves the loads waiting.
+    _mm_prefetch(reinterpret_cast<const char*>(rows.ahead(p)), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(rows.ahead(p) + 16), _MM_HINT_T0);
+    const float* b = rows.row(p);
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+      __m512 ai = _mm512_set1_ps(Packed ? a[p * R + i] : a[i * lda + p]);
+      acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
+      acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
+    }
+  }
+  __mmask16 m0 = cols >= 16 ? 0xffff : static_cast<__mmask16>((1u << cols) - 1);
+  __mmask16 m1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : static_cast<__mmask16>((1u << (cols - 16)) - 1);
+#pragma GCC unroll 14
+  for (int i = 0; i < R; i++) {
+    float* ci = c + i * ldc;
+    if (load) {
+      acc0[i] = _mm512_add_ps(acc0[i], _mm512_maskz_loadu_ps(m0, ci));
+      acc1[i] = _mm512_add_ps(acc1[i], _mm512_maskz_loadu_ps(m1, ci + 16));
+    }
+    _mm512_mask_storeu_ps(ci, m0, acc0[i]);
+    _mm512_mask_storeu_ps(ci + 16, m1, acc1[i]);
+  }
+}
+
+// GCC 12 flags the deliberately undefined pass-through operand inside its own unpack
+// intrinsics as "maybe uninitialized"; every lane of the result is defined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; i++) {
+    __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int i = 0; i < 4; i++) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+  }
+  for (int i = 0; i < 4; i++) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+  }
+}
+#pragma GCC diagnostic pop
+
+template <class Row>
+inline void packBT(Row row, int64_t kc, int64_t w, float* dst) {
+  for (int64_t jb = 0; jb < NR; jb += 16) {
+    for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+      int64_t np = imin(16, kc - p0);
+      __mmask16 pm = np == 16 ? 0xffff : static_cast<__mmask16>((1u << np) - 1);
+      __m512 r[16];
+      for (int j = 0; j < 16; j++) {
+        r[j] = jb + j < w ? _mm512_maskz_loadu_ps(pm, row(jb + j) + p0) : _mm512_setzero_ps();
+      }
+      transpose16(r);
+      for (int q = 0; q < np; q++) _mm512_store_ps(dst + (p0 + q) * NR + jb, r[q]);
+    }
+  }
+}
+
+#elif defined(__AVX2__)
+
+// 6×16: 12 ymm accumulators + 2 for B + 1 broadcast of the 16 registers.
+constexpr int MR = 6, NR = 16;
+
+inline __m256i laneMask(int64_t n) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), idx);
+}
+
+template <int R, bool Packed, class Rows>
+inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load) {
+  __m256 acc0[R], acc1[R];
+#pragma GCC unroll 6
+  for (int i = 0; i < R; i++) acc0[i] = acc1[i] = _mm256_setzero_ps();
+  for (int64_t p = 0; p < kc; p++) {
+    const float* b = rows.row(p);
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < R; i++) {
+      __m256 ai = _mm256_broadcast_ss(Packed ? a + p * R + i : a + i * lda + p);
+      acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
+      acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
+    }
+  }
+  __m256i m0 = laneMask(cols), m1 = laneMask(cols - 8);
+#pragma GCC unroll 6
+  for (int i = 0; i < R; i++) {
+    float* ci = c + i * ldc;
+    if (load) {
+      acc0[i] = _mm256_add_ps(acc0[i], _mm256_maskload_ps(ci, m0));
+      acc1[i] = _mm256_add_ps(acc1[i], _mm256_maskload_ps(ci + 8, m1));
+    }
+    _mm256_maskstore_ps(ci, m0, acc0[i]);
+    _mm256_maskstore_ps(ci + 8, m1, acc1[i]);
+  }
+}
+
+inline void transpose8(__m256 r[8]) {
+  __m256 t[8];
+  for (int i = 0; i < 4; i++) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 2; i++) {
+    r[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    r[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
+    r[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    r[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
+  }
+  for (int i = 0; i < 4; i++) {
+    t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+    t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+  }
+  for (int i = 0; i < 8; i++) r[i] = t[i];
+}
+
+template <class Row>
+inline void packBT(Row row, int64_t kc, int64_t w, float* dst) {
+  for (int64_t jb = 0; jb < NR; jb += 8) {
+    for (int64_t p0 = 0; p0 < kc; p0 += 8) {
+      int64_t np = imin(8, kc - p0);
+      __m256i pm = laneMask(np);
+      __m256 r[8];
+      for (int j = 0; j < 8; j++) {
+        r[j] = jb + j < w ? _mm256_maskload_ps(row(jb + j) + p0, pm) : _mm256_setzero_ps();
+      }
+      transpose8(r);
+      for (int q = 0; q < np; q++) _mm256_store_ps(dst + (p0 + q) * NR + jb, r[q]);
+    }
+  }
+}
+
+#else
+
+// Portable 4×8 tile of plain loops: 32 accumulators the compiler keeps in SSE registers
+// (or whatever vector unit the target has).
+constexpr int MR = 4, NR = 8;
+
+template <int R, bool Packed, class Rows>
+inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load) {
+  float acc[R][NR] = {};
+  for (int64_t p = 0; p < kc; p++) {
+    const float* b = rows.row(p);
+    for (int i = 0; i < R; i++) {
+      float ai = Packed ? a[p * R + i] : a[i * lda + p];
+      for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
+    }
+  }
+  for (int i = 0; i < R; i++) {
+    float* ci = c + i * ldc;
+    for (int j = 0; j < cols; j++) ci[j] = load ? ci[j] + acc[i][j] : acc[i][j];
+  }
+}
+
+template <class Row>
+inline void packBT(Row row, int64_t kc, int64_t w, float* dst) {
+  for (int64_t j = 0; j < NR; j++) {
+    const float* src = j < w ? row(j) : nullptr;
+    for (int64_t p = 0; p < kc; p++) dst[p * NR + j] = src ? src[p] : 0.f;
+  }
+}
+
+#endif
+
+}  // namespace ukr
+}  // namespace LATHE_ISA
+}  // namespace lathe

@@ -1,0 +1,192 @@
+// The native elementwise kernels, copy and reductions against the js kernels on every ISA
+// level and with one and several threads: odd and large sizes, offsets, special values,
+// broadcast (stride-0) and non-contiguous views.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { BinaryOp, DiffUnaryOp, ReduceOp, UnaryOp } from "../../src/backend/index.js";
+import type { StridedView } from "../../src/tensor/strided.js";
+import { SPECIALS, assertClose, eachConfig, js, native, rng, stridesOf, uniform } from "./native_helpers.js";
+
+const UNARY: UnaryOp[] = [
+  "neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tanh",
+  "sigmoid", "relu", "leakyRelu", "elu", "gelu", "geluTanh", "silu", "softplus", "erf", "floor", "ceil", "round", "logicalNot",
+];
+const DIFF: DiffUnaryOp[] = UNARY.filter((op): op is DiffUnaryOp => !["sign", "floor", "ceil", "round", "logicalNot"].includes(op));
+const BINARY: BinaryOp[] = [
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "atan2",
+  "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor",
+];
+const COMPARISONS = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
+
+/**
+ * Elementwise tolerance: rel 4e-6, atol 1e-37 (exp/log/tanh/sigmoid are vectorised float32
+ * approximations, and an argument computed in float32 carries its rounding into them);
+ * single IEEE operations (add, mul, sqrt, comparisons, ...) agree exactly.
+ */
+const ULPS = { rtol: 4e-6, atol: 1e-37 };
+const EXACT = new Set<string>([
+  "neg", "abs", "sign", "sqrt", "square", "reciprocal", "relu", "floor", "ceil", "round", "logicalNot",
+  "add", "sub", "mul", "div", "maximum", "minimum", "remainder", ...COMPARISONS,
+]);
+const tolerance = (op: string) => (EXACT.has(op) ? {} : ULPS);
+
+/** Inputs for an op: the special values first, then uniform values, halves for rounding. */
+function inputs(n: number, seed: number, scale = 6): Float32Array {
+  const x = uniform(n, seed, -scale, scale);
+  for (let i = 0; i < Math.min(n, SPECIALS.length); i++) x[i] = SPECIALS[i];
+  for (let i = SPECIALS.length; i < Math.min(n, SPECIALS.length + 8); i++) x[i] = i - SPECIALS.length - 3.5;
+  return x;
+}
+
+const SIZES = [1, 7, 17, 33, 1000, 70001];
+
+function view(data: StridedView["data"], shape: number[], strides = stridesOf(shape), offset = 0): StridedView {
+  return { data, shape, strides, offset };
+}
+
+eachConfig("native unary kernels", () => {
+  test("every op at odd and large sizes, read from an offset", () => {
+    for (const op of UNARY) {
+      for (const n of SIZES) {
+        const x = inputs(n + 5, n);
+        const oj = new Float32Array(n), on = new Float32Array(n);
+        js.unary(op, x, 5, oj, n, 0.1, 20);
+        native.unary(op, x, 5, on, n, 0.1, 20);
+        assertClose(on, oj, { ...tolerance(op), what: `${op} n=${n}` });
+      }
+    }
+  });
+
+  test("softplus and elu parameters, leakyRelu slope", () => {
+    const x = inputs(500, 3, 30);
+    for (const [op, p0, p1] of [["softplus", 2, 5], ["softplus", 0.5, 20], ["elu", 1.7, 0], ["leakyRelu", 0.3, 0]] as const) {
+      const oj = new Float32Array(500), on = new Float32Array(500);
+      js.unary(op, x, 0, oj, 500, p0, p1);
+      native.unary(op, x, 0, on, 500, p0, p1);
+      assertClose(on, oj, { ...ULPS, what: `${op}(${p0}, ${p1})` });
+    }
+  });
+
+  test("every derivative", () => {
+    for (const op of DIFF) {
+      for (const n of [1, 33, 1000, 70001]) {
+        const x = inputs(n, 10 + n, 4);
+        const y = new Float32Array(n);
+        js.unary(op, x, 0, y, n, 0.1, 20);
+        const g = uniform(n, 20 + n);
+        const oj = new Float32Array(n), on = new Float32Array(n);
+        js.unaryBackward(op, x, y, g, oj, n, 0.1, 20);
+        native.unaryBackward(op, x, y, g, on, n, 0.1, 20);
+        assertClose(on, oj, { rtol: 2e-6, atol: 1e-7, what: `${op} backward n=${n}` });
+      }
+    }
+  });
+});
+
+/** Runs a binary op on both backends over views of `shape`; out is float32 or uint8. */
+function checkBinary(op: BinaryOp, a: StridedView, b: StridedView, shape: number[], outType: "f32" | "u8", what: string) {
+  const n = shape.reduce((p, d) => p * d, 1);
+  const make = () => (outType === "u8" ? new Uint8Array(n) : new Float32Array(n));
+  const oj = make(), on = make();
+  js.binary(op, a, b, shape, oj);
+  native.binary(op, a, b, shape, on);
+  assertClose(on, oj, { ...tolerance(op), what: `${op} ${what}` });
+}
+
+eachConfig("native binary kernels", () => {
+  test("every op, contiguous, with special values on both sides", () => {
+    for (const op of BINARY) {
+      for (const n of [1, 33, 1000, 70001]) {
+        const a = inputs(n, n, 4), b = inputs(n, n + 1, 4);
+        b.reverse();
+        checkBinary(op, view(a, [n]), view(b, [n]), [n], "f32", `n=${n}`);
+        if (COMPARISONS.has(op)) checkBinary(op, view(a, [n]), view(b, [n]), [n], "u8", `n=${n} into uint8`);
+      }
+    }
+  });
+
+  test("broadcasting, scalars, transposed and offset views", () => {
+    const r = rng(5);
+    for (const op of BINARY) {
+      const big = inputs(7 * 17 * 33 + 9, 7, 4);
+      const small = inputs(17 * 33 + 3, 8, 4);
+      const shape = [7, 17, 33];
+      // a: offset view; b: [17, 33] stretched over the first dim (stride 0)
+      checkBinary(op, view(big, shape, stridesOf(shape), 9), view(small, shape, [0, 33, 1], 3), shape, "f32", "row broadcast");
+      // a scalar against a transposed view
+      const s = new Float32Array([r() * 4 - 2]);
+      checkBinary(op, view(s, shape, [0, 0, 0]), view(big, shape, [1, 7 * 33, 7], 0), shape, "f32", "scalar vs transposed");
+      // a column [7, 1, 1] stretched against a sliced view (every other element)
+      const col = inputs(7, 9, 4);
+      checkBinary(op, view(big, [7, 17, 16], [17 * 33, 33, 2], 1), view(col, [7, 17, 16], [1, 0, 0]), [7, 17, 16], "f32", "column vs strided");
+      // 0-d
+      checkBinary(op, view(big, [], [], 4), view(small, [], [], 2), [], "f32", "0-d");
+    }
+  });
+
+  test("in place: out is one of the inputs", () => {
+    const a = uniform(5000, 1), b = uniform(5000, 2);
+    const aj = a.slice(), an = a.slice();
+    js.binary("add", view(aj, [5000]), view(b, [5000]), [5000], aj);
+    native.binary("add", view(an, [5000]), view(b, [5000]), [5000], an);
+    assert.deepEqual(an, aj);
+  });
+});
+
+eachConfig("native where and copy", () => {
+  test("where over float32, int32 and uint8 with broadcast views", () => {
+    const shape = [9, 33, 5];
+    const n = 9 * 33 * 5;
+    const cond = new Uint8Array(33 * 5).map((_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+    const cv = view(cond, shape, [0, 5, 1]);
+    for (const make of [(k: number) => uniform(k, k), (k: number) => new Int32Array(k).map((_, i) => i - 50), (k: number) => new Uint8Array(k).map((_, i) => i % 7)]) {
+      const a = make(n), b = make(5);
+      const oj = make(n).fill(0), on = make(n).fill(0);
+      js.where(cv, view(a, shape), view(b, shape, [0, 0, 1]), shape, oj);
+      native.where(cv, view(a, shape), view(b, shape, [0, 0, 1]), shape, on);
+      assert.deepEqual(on, oj);
+    }
+  });
+
+  test("copy of transposed, sliced and offset views, all dtypes", () => {
+    for (const make of [(k: number) => uniform(k, k), (k: number) => new Int32Array(k).map((_, i) => i * 3 - 7), (k: number) => new Uint8Array(k).map((_, i) => i % 251)]) {
+      for (const [shape, strides, offset] of [
+        [[33, 17], [1, 33], 0], [[7, 5, 3], [1, 7, 35], 2], [[1000], [2], 1], [[300, 301], [301, 1], 0], [[], [], 5],
+      ] as [number[], number[], number][]) {
+        const n = shape.reduce((p, d) => p * d, 1);
+        const src = make(2 * n + 8);
+        const dj = make(n).fill(0), dn = make(n).fill(0);
+        js.copy(view(src, shape, strides, offset), view(dj, shape));
+        native.copy(view(src, shape, strides, offset), view(dn, shape));
+        assert.deepEqual(dn, dj);
+      }
+    }
+    // into a strided destination
+    const src = uniform(12 * 13, 3);
+    const dj = new Float32Array(12 * 13), dn = new Float32Array(12 * 13);
+    js.copy(view(src, [12, 13]), view(dj, [12, 13], [1, 12]));
+    native.copy(view(src, [12, 13]), view(dn, [12, 13], [1, 12]));
+    assert.deepEqual(dn, dj);
+  });
+});
+
+eachConfig("native reduce", () => {
+  test("every op over [outer, n, inner] shapes, with offsets, NaN and empty axes", () => {
+    const ops: ReduceOp[] = ["sum", "prod", "max", "min", "argmax", "argmin"];
+    const shapes: [number, number, number][] = [[1, 1, 1], [1, 1000, 1], [7, 33, 1], [3, 17, 5], [2, 9, 300], [4, 0, 3], [5, 0, 1], [70, 1000, 1], [1, 300, 700]];
+    let seed = 1;
+    for (const op of ops) {
+      for (const [outer, n, inner] of shapes) {
+        for (const withNaN of [false, true]) {
+          const x = uniform(outer * n * inner + 3, seed++, op === "prod" ? 0.5 : -1, op === "prod" ? 1.5 : 1);
+          if (withNaN && x.length > 10) x[7] = NaN;
+          const make = () => (op.startsWith("arg") ? new Int32Array(outer * inner) : new Float32Array(outer * inner));
+          const oj = make(), on = make();
+          js.reduce(op, x, 3, outer, n, inner, oj);
+          native.reduce(op, x, 3, outer, n, inner, on);
+          assertClose(on, oj, { rtol: 1e-6, atol: 1e-6, what: `${op} [${outer}, ${n}, ${inner}]${withNaN ? " with NaN" : ""}` });
+        }
+      }
+    }
+  });
+});

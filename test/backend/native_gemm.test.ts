@@ -1,0 +1,171 @@
+// The native GEMM and convolutions against the js kernels, on every ISA level and with
+// one and several threads: odd sizes where packing and tails break, all transpose
+// combinations, batch strides (0 broadcasts), offsets, and the accumulate flag.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { backend, type Conv2dGeometry } from "../../src/backend/index.js";
+import { CROSSOVER } from "../../src/backend/native/index.js";
+import { assertClose, eachConfig, js, native, skip, uniform } from "./native_helpers.js";
+
+
+/** The stated GEMM tolerance: a length-k float sum in another order, |Δ| <= 1e-5·√k·max|A|·max|B|. */
+function gemmTol(k: number, a: Float32Array, b: Float32Array): number {
+  let ma = 0, mb = 0;
+  for (const v of a) ma = Math.max(ma, Math.abs(v));
+  for (const v of b) mb = Math.max(mb, Math.abs(v));
+  return 1e-5 * Math.sqrt(Math.max(k, 1)) * ma * mb + 1e-30;
+}
+
+interface Case {
+  batch: number; m: number; n: number; k: number;
+  transA: boolean; transB: boolean; accumulate: boolean;
+  aBatch: "dense" | "broadcast"; bBatch: "dense" | "broadcast";
+}
+
+function runCase(c: Case, seed: number): void {
+  const { batch, m, n, k } = c;
+  const aOff = 3, bOff = 5, cOff = 7;
+  const aBs = c.aBatch === "broadcast" ? 0 : m * k + 2;
+  const bBs = c.bBatch === "broadcast" ? 0 : k * n + 1;
+  const cBs = m * n + 4;
+  const a = uniform(aOff + Math.max(1, batch) * (m * k + 2), seed);
+  const b = uniform(bOff + Math.max(1, batch) * (k * n + 1), seed + 1);
+  const c0 = uniform(cOff + batch * cBs, seed + 2);
+  const cj = c0.slice(), cn = c0.slice();
+  js.gemm(batch, m, n, k, a, aOff, aBs, c.transA, b, bOff, bBs, c.transB, cj, cOff, cBs, c.accumulate);
+  native.gemm(batch, m, n, k, a, aOff, aBs, c.transA, b, bOff, bBs, c.transB, cn, cOff, cBs, c.accumulate);
+  const what = `gemm ${JSON.stringify(c)}`;
+  assertClose(cn, cj, { atol: gemmTol(k, a, b) + (c.accumulate ? 1e-6 : 0), what });
+}
+
+const SIZES: [number, number, number][] = [
+  [1, 1, 1], [7, 17, 33], [33, 7, 17], [17, 33, 7], [1, 1000, 7], [1000, 1, 33], [15, 31, 1000], [29, 70, 300],
+];
+
+eachConfig("native gemm", () => {
+  test("all transpose combinations on odd sizes", () => {
+    let seed = 1;
+    for (const [m, n, k] of SIZES) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          runCase({ batch: 1, m, n, k, transA, transB, accumulate: false, aBatch: "dense", bBatch: "dense" }, seed++);
+        }
+      }
+    }
+  });
+
+  test("accumulate adds to C; k = 0 zeroes C or leaves it", () => {
+    for (const accumulate of [false, true]) {
+      runCase({ batch: 1, m: 13, n: 45, k: 66, transA: false, transB: true, accumulate, aBatch: "dense", bBatch: "dense" }, 40);
+      runCase({ batch: 2, m: 5, n: 9, k: 0, transA: false, transB: false, accumulate, aBatch: "dense", bBatch: "dense" }, 41);
+    }
+  });
+
+  test("batches with dense and broadcast (stride 0) operands", () => {
+    let seed = 50;
+    for (const aBatch of ["dense", "broadcast"] as const) {
+      for (const bBatch of ["dense", "broadcast"] as const) {
+        for (const [transA, transB] of [[false, false], [true, true], [false, true]]) {
+          runCase({ batch: 5, m: 19, n: 37, k: 23, transA, transB, accumulate: false, aBatch, bBatch }, seed++);
+          runCase({ batch: 3, m: 64, n: 96, k: 80, transA, transB, accumulate: true, aBatch, bBatch }, seed++);
+        }
+      }
+    }
+  });
+
+  test("a C batch stride of 0 sums every product into one C when accumulating", () => {
+    const [batch, m, n, k] = [4, 9, 21, 40];
+    const a = uniform(batch * m * k, 60), b = uniform(batch * k * n, 61);
+    const cj = uniform(m * n, 62), cn = cj.slice();
+    js.gemm(batch, m, n, k, a, 0, m * k, false, b, 0, k * n, false, cj, 0, 0, true);
+    native.gemm(batch, m, n, k, a, 0, m * k, false, b, 0, k * n, false, cn, 0, 0, true);
+    assertClose(cn, cj, { atol: 4 * gemmTol(k, a, b), what: "gemm into one C" });
+  });
+
+  test("large products: split across threads, each element is summed exactly as on one thread", () => {
+    const [m, n, k] = [300, 260, 270];
+    const a = uniform(m * k, 70), b = uniform(k * n, 71);
+    for (const [transA, transB] of [[false, false], [true, true]]) {
+      const cn = new Float32Array(m * n), c1 = new Float32Array(m * n), cj = new Float32Array(m * n);
+      native.gemm(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, cn, 0, 0, false);
+      js.gemm(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, cj, 0, 0, false);
+      assertClose(cn, cj, { atol: gemmTol(k, a, b), what: `gemm ${m}x${n}x${k}` });
+      const threads = backend.threads;
+      backend.setThreads(1);
+      native.gemm(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, c1, 0, 0, false);
+      backend.setThreads(threads);
+      assert.deepEqual(cn, c1);
+    }
+  });
+
+  test("NaN and infinity propagate as in the js kernel", () => {
+    const a = uniform(6 * 5, 80), b = uniform(5 * 7, 81);
+    const atol = gemmTol(5, a, b);
+    a[3] = NaN;
+    b[10] = Infinity;
+    const cj = new Float32Array(42), cn = new Float32Array(42);
+    js.gemm(1, 6, 7, 5, a, 0, 0, false, b, 0, 0, false, cj, 0, 0, false);
+    native.gemm(1, 6, 7, 5, a, 0, 0, false, b, 0, 0, false, cn, 0, 0, false);
+    assertClose(cn, cj, { atol, what: "gemm with NaN/inf" });
+  });
+});
+
+function conv(over: Partial<Conv2dGeometry>): Conv2dGeometry {
+  const g = { n: 2, cIn: 3, h: 9, w: 11, cOut: 4, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, groups: 1, ...over };
+  const outH = Math.floor((g.h + 2 * g.padH - g.dilationH * (g.kh - 1) - 1) / g.strideH) + 1;
+  const outW = Math.floor((g.w + 2 * g.padW - g.dilationW * (g.kw - 1) - 1) / g.strideW) + 1;
+  return { ...g, outH, outW };
+}
+
+const GEOMETRIES: Conv2dGeometry[] = [
+  conv({}),
+  conv({ n: 1, cIn: 1, cOut: 1, h: 1, w: 1, kh: 1, kw: 1 }),
+  conv({ n: 3, cIn: 6, cOut: 4, kh: 1, kw: 1 }),
+  conv({ kh: 5, kw: 5, padH: 2, padW: 2, strideH: 2, strideW: 2 }),
+  conv({ kh: 3, kw: 2, padH: 1, padW: 0, dilationH: 2, dilationW: 3, h: 13, w: 17 }),
+  conv({ cIn: 6, cOut: 9, groups: 3, padH: 1, padW: 1 }),
+  conv({ n: 5, cIn: 3, cOut: 6, h: 32, w: 32, kh: 5, kw: 5 }),
+  conv({ n: 1, cIn: 16, cOut: 33, h: 14, w: 14, kh: 3, kw: 3, padH: 1, padW: 1 }),
+];
+
+eachConfig("native conv2d", () => {
+  test("forward, input and weight gradients over strides, padding, dilation, groups, 1x1", () => {
+    let seed = 100;
+    for (const g of GEOMETRIES) {
+      const kSize = (g.cIn / g.groups) * g.kh * g.kw;
+      const x = uniform(g.n * g.cIn * g.h * g.w, seed++);
+      const w = uniform(g.cOut * kSize, seed++);
+      const bias = uniform(g.cOut, seed++);
+      const gOut = uniform(g.n * g.cOut * g.outH * g.outW, seed++);
+      const what = `conv ${JSON.stringify(g)}`;
+      for (const b of [bias, null]) {
+        const oj = new Float32Array(gOut.length), on = new Float32Array(gOut.length);
+        js.conv2d(x, w, b, oj, g);
+        native.conv2d(x, w, b, on, g);
+        assertClose(on, oj, { atol: gemmTol(kSize, x, w) + 1e-6, what: `${what} forward` });
+      }
+      const gxj = uniform(x.length, seed++), gxn = gxj.slice(); // garbage in, must be overwritten
+      js.conv2dBackwardInput(gOut, w, gxj, g);
+      native.conv2dBackwardInput(gOut, w, gxn, g);
+      assertClose(gxn, gxj, { atol: gemmTol(g.cOut * g.kh * g.kw, gOut, w), what: `${what} input gradient` });
+      const gwj = uniform(w.length, seed++), gwn = gwj.slice();
+      js.conv2dBackwardWeight(gOut, x, gwj, g);
+      native.conv2dBackwardWeight(gOut, x, gwn, g);
+      assertClose(gwn, gwj, { atol: gemmTol(g.n * g.outH * g.outW, gOut, x), what: `${what} weight gradient` });
+    }
+  });
+});
+
+describe("native gemm argument checks", { skip }, () => {
+  test("a product reaching past an array is a RangeError, not a write out of bounds", () => {
+    const a = new Float32Array(12), b = new Float32Array(12), c = new Float32Array(15);
+    const saved = CROSSOVER.gemm;
+    CROSSOVER.gemm = 0;
+    try {
+      assert.throws(() => native.gemm(1, 4, 4, 3, a, 0, 0, false, b, 0, 0, false, c, 0, 0, false), RangeError);
+      assert.throws(() => native.gemm(2, 3, 4, 3, a, 0, 9, false, b, 0, 0, false, new Float32Array(24), 0, 12, false), RangeError);
+    } finally {
+      CROSSOVER.gemm = saved;
+    }
+  });
+});
