@@ -1,6 +1,8 @@
 /** Lathe: deep learning for TypeScript on Node.js. */
 import "./ops/methods.js";
 
+export { backend } from "./backend/index.js";
+
 export * from "./tensor/index.js";
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, gradcheck, assertGradcheck } from "./autograd/index.js";
 export type { GradcheckOptions, GradcheckFailure, BackwardOptions } from "./autograd/index.js";
