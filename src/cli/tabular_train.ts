@@ -3,7 +3,6 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 // Tensor methods (narrow, float, detach, …) that the network and fit call; the package root attaches them, a direct import of this module must too.
-import "../ops/methods.js";
 import type { ColumnTransformer } from "../data/preprocess/column_transformer.js";
 import { writeFileAtomic } from "../io/atomic.js";
 import { type BundleContents, bundleManifest, outputsFor, saveBundle } from "../io/bundle.js";

@@ -1,6 +1,5 @@
 import { noGrad } from "../autograd/grad_mode.js";
 // Tensor methods (narrow, float, detach, …) that the network and fit call; the package root attaches them, a direct import of this module must too.
-import "../ops/methods.js";
 import { type CsvOptions, readCsv, streamCsv } from "../data/csv.js";
 import { DataError } from "../data/errors.js";
 import type { TransformContext } from "../data/preprocess/base.js";

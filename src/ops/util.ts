@@ -1,3 +1,5 @@
+// Every op module imports this file, so loading any op also attaches the Tensor methods.
+import "./methods.js";
 import { K } from "../backend/index.js";
 import { type DType, allocate, promoteTypes } from "../tensor/dtype.js";
 import { type Shape, fmtShape, numel, shapesEqual } from "../tensor/shape.js";

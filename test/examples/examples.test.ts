@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { main as breastCancer } from "../../examples/breast_cancer_mlp.js";
@@ -25,8 +27,13 @@ test("LeNet's loss falls on the digits", () => {
 });
 
 test("lathe demo runs end to end and prints the test accuracy", () => {
-  const out = execFileSync(process.execPath, [join(REPO, "dist", "src", "cli", "main.js"), "demo", "--epochs", "5"], { encoding: "utf8" });
-  assert.match(out, /test accuracy \d+\.\d%/);
+  const dir = mkdtempSync(join(tmpdir(), "lathe-demo-"));
+  try {
+    const out = execFileSync(process.execPath, [join(REPO, "dist", "src", "cli", "main.js"), "demo", "--epochs", "5", "--out", join(dir, "bundle")], { encoding: "utf8" });
+    assert.match(out, /test accuracy \d+\.\d%/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("lathe rejects a bad option with a clear message", () => {
