@@ -16,3 +16,4 @@ export * as llm from "./llm/index.js";
 export * as train from "./train/index.js";
 export { fit, evaluate, predict } from "./train/index.js";
 export * as report from "./report/index.js";
+export { serve, createServer, handleSignals, type ServeOptions, type LatheServer } from "./serve/index.js";
