@@ -5,7 +5,10 @@
  * Lathe/peer ratios and writes bench/results.json.
  *
  *   npm run bench -- [--quick] [--only W1,W2] [--reps N] [--rounds N]
- *                    [--peers tfjs-cpu,tfjs-wasm,tfjs-wasm-mt2,torch|none]
+ *                    [--peers tfjs-cpu,tfjs-wasm,tfjs-wasm-mt2,torch|none] [--serve | --no-serve]
+ *
+ * The serving workload (`lathe serve` under autocannon, bench/serve.ts) runs after the
+ * rounds: by default in the full run, with --serve in a quick one.
  */
 import os from "node:os";
 import { join } from "node:path";
@@ -18,6 +21,7 @@ import { TFJS_BACKENDS, tfjsMissing, tfjsPeer } from "./peers/tfjs.js";
 import { torchMissing, torchPeer } from "./peers/torch.js";
 import { FULL_PLAN, type Plan, QUICK_PLAN, type Sample, WORKLOADS, type WorkloadId } from "./plan.js";
 import { LATHE, formatErrors, formatPeak, formatTable, summarize, writeResults } from "./report.js";
+import { type ServeSample, formatServeTable, runServeBench } from "./serve.js";
 import { stats } from "./timing.js";
 import { gemmCases } from "./workloads/lathe_gemm.js";
 import { gptCases } from "./workloads/lathe_gpt.js";
@@ -30,7 +34,7 @@ const PEER_NAMES = [...TFJS_BACKENDS.map((b) => `tfjs-${b}`), "torch"];
 /** Environment variables that change what is measured, recorded in results.json. */
 const ENV_KEYS = ["LATHE_BACKEND", "LATHE_ISA", "LATHE_NUM_THREADS", "LATHE_BENCH_OMPBLAS_DIR", "OMP_WAIT_POLICY", "OMP_NUM_THREADS"];
 
-function parseCli(): { plan: Plan; workloads: WorkloadId[]; peerNames: string[] } {
+function parseCli(): { plan: Plan; workloads: WorkloadId[]; peerNames: string[]; serve: boolean } {
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
@@ -38,6 +42,8 @@ function parseCli(): { plan: Plan; workloads: WorkloadId[]; peerNames: string[] 
       reps: { type: "string" },
       rounds: { type: "string" },
       peers: { type: "string" },
+      serve: { type: "boolean" },
+      "no-serve": { type: "boolean" },
     },
   });
   const plan = { ...(values.quick ? QUICK_PLAN : FULL_PLAN) };
@@ -52,7 +58,8 @@ function parseCli(): { plan: Plan; workloads: WorkloadId[]; peerNames: string[] 
   for (const w of workloads) if (!WORKLOADS.includes(w as WorkloadId)) throw new RangeError(`--only: unknown workload ${w} (${WORKLOADS.join(", ")})`);
   const peerNames = values.peers === "none" ? [] : values.peers ? list(values.peers) : PEER_NAMES;
   for (const p of peerNames) if (!PEER_NAMES.includes(p)) throw new RangeError(`--peers: unknown peer ${p} (${PEER_NAMES.join(", ")}, or none)`);
-  return { plan, workloads: workloads as WorkloadId[], peerNames };
+  const serve = values["no-serve"] ? false : (values.serve ?? !values.quick);
+  return { plan, workloads: workloads as WorkloadId[], peerNames, serve };
 }
 
 /** The peers that can run here, and a note for each that cannot. */
@@ -72,7 +79,7 @@ const log = (line: string) => process.stderr.write(line + "\n");
 const secondsSince = (t: number) => ((performance.now() - t) / 1e3).toFixed(1);
 
 async function main(): Promise<void> {
-  const { plan, workloads, peerNames } = parseCli();
+  const { plan, workloads, peerNames, serve } = parseCli();
   const started = performance.now();
   const date = new Date().toISOString();
   const loadBefore = os.loadavg();
@@ -106,6 +113,7 @@ async function main(): Promise<void> {
   }
 
   for (const peer of peers) peer.close();
+  const serveSamples: ServeSample[] = serve ? await runServeBench({ seconds: plan.quick ? 2 : 5, log }) : [];
 
   const rows = summarize(samples);
   const peerIds = peers.map((p) => p.id);
@@ -114,6 +122,7 @@ async function main(): Promise<void> {
   console.log(formatTable(rows, peerIds, backend));
   console.log(`\n${formatPeak(rows, backend)}`);
   for (const line of [...skipped, ...failures, ...formatErrors(rows)]) console.log(line);
+  if (serveSamples.length) console.log(`\nServing the demo bundle (lathe serve under autocannon, loopback)\n\n${formatServeTable(serveSamples)}`);
   const loadAfter = os.loadavg();
   console.log(`load average ${loadBefore[0].toFixed(1)} → ${loadAfter[0].toFixed(1)} on ${os.cpus().length} CPUs; ${secondsSince(started)} s`);
 
@@ -136,7 +145,7 @@ async function main(): Promise<void> {
     wallSeconds: Number(secondsSince(started)),
   };
   const out = join(REPO, "bench", "results.json");
-  writeResults(out, meta, rows, samples);
+  writeResults(out, { ...meta, serve: serveSamples }, rows, samples);
   console.log(`wrote ${out}`);
 }
 
