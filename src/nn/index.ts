@@ -4,7 +4,8 @@ export { Module, type LoadStateDictOptions, type LoadStateDictResult } from "./m
 export { Sequential, ModuleList, ModuleDict } from "./container.js";
 export { Identity, Linear, type LinearOptions } from "./linear.js";
 export { Conv1d, Conv2d, type ConvOptions } from "./conv.js";
-export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, type MaxPoolOptions, type AvgPoolOptions } from "./pool.js";
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d } from "./pool.js";
+export type { MaxPoolOptions, AvgPoolOptions } from "../ops/pool.js";
 export { Flatten, Unflatten } from "./flatten.js";
 export { Dropout, type DropoutOptions } from "./dropout.js";
 export {

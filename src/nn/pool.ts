@@ -1,27 +1,10 @@
-import { adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from "../ops/functional.js";
+import { type AvgPoolOptions, type MaxPoolOptions, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from "../ops/functional.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ntuple } from "./args.js";
 import { Module } from "./module.js";
 import { fmtArg } from "./repr.js";
 
 type IntOrList = number | readonly number[];
-
-export interface MaxPoolOptions {
-  /** Defaults to kernelSize. */
-  stride?: IntOrList | null;
-  padding?: IntOrList;
-  dilation?: IntOrList;
-  ceilMode?: boolean;
-}
-
-export interface AvgPoolOptions {
-  /** Defaults to kernelSize. */
-  stride?: IntOrList | null;
-  padding?: IntOrList;
-  ceilMode?: boolean;
-  /** Count the padded zeros in each window's divisor (default true). */
-  countIncludePad?: boolean;
-}
 
 /** Max pooling's arguments, kept as given (as PyTorch does) after checking them. */
 abstract class MaxPoolNd extends Module {

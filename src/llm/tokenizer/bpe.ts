@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "./files.js";
+import { writeFileAtomicSync } from "../../io/atomic.js";
 import { applyMerges } from "./merge.js";
 import { pretokenize } from "./pretokenize.js";
 import { checkIds, type Tokenizer } from "./tokenizer.js";
@@ -60,8 +60,9 @@ export class BpeTokenizer implements Tokenizer {
    * any others to `load` as `specialTokens`.
    */
   save(dir: string): void {
-    writeFileAtomic(join(dir, "vocab.json"), formatVocab(this.m.vocab));
-    writeFileAtomic(join(dir, "merges.txt"), formatMerges(this.m.merges));
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomicSync(join(dir, "vocab.json"), formatVocab(this.m.vocab));
+    writeFileAtomicSync(join(dir, "merges.txt"), formatMerges(this.m.merges));
   }
 
   get vocabSize(): number {
