@@ -3,24 +3,9 @@
  * labels. Training step: softmax cross-entropy, SGD lr 1e-3 momentum 0.9. Inference: eval
  * mode, no gradient recording.
  */
-import { Generator, type Tensor, functional as F, manualSeed, nn, noGrad, optim, randint, randn } from "../../src/index.js";
+import { LeNet } from "../../examples/lenet_digits.js";
+import { Generator, type Tensor, functional as F, manualSeed, noGrad, optim, randint, randn } from "../../src/index.js";
 import type { Case } from "../cases.js";
-
-export class LeNet extends nn.Module {
-  conv1 = new nn.Conv2d(3, 6, 5);
-  pool = new nn.MaxPool2d(2);
-  conv2 = new nn.Conv2d(6, 16, 5);
-  fc1 = new nn.Linear(16 * 5 * 5, 120);
-  fc2 = new nn.Linear(120, 84);
-  fc3 = new nn.Linear(84, 10);
-
-  forward(x: Tensor): Tensor {
-    x = this.pool.forward(this.conv1.forward(x).relu());
-    x = this.pool.forward(this.conv2.forward(x).relu());
-    x = this.fc1.forward(x.flatten(1)).relu();
-    return this.fc3.forward(this.fc2.forward(x).relu());
-  }
-}
 
 function batchOf(batch: number): { x: Tensor; y: Tensor } {
   const generator = new Generator(1);
@@ -30,7 +15,7 @@ function batchOf(batch: number): { x: Tensor; y: Tensor } {
 /** Returns a function that runs one training step and returns its loss. */
 export function lenetTrainStep(batch: number): () => Tensor {
   manualSeed(0);
-  const model = new LeNet();
+  const model = new LeNet(3);
   const opt = new optim.SGD(model.parameters(), { lr: 1e-3, momentum: 0.9 });
   const { x, y } = batchOf(batch);
   return () => {
@@ -45,7 +30,7 @@ export function lenetTrainStep(batch: number): () => Tensor {
 /** Returns a function that computes the logits of the batch. */
 export function lenetInferStep(batch: number): () => Tensor {
   manualSeed(0);
-  const model = new LeNet().eval();
+  const model = new LeNet(3).eval();
   const { x } = batchOf(batch);
   return () => noGrad(() => model.forward(x));
 }
