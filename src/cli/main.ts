@@ -3,6 +3,12 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDemo } from "./commands/demo.js";
+import { registerDoctor } from "./commands/doctor.js";
+import { registerEvaluate } from "./commands/evaluate.js";
+import { registerInfo } from "./commands/info.js";
+import { registerPredict } from "./commands/predict.js";
+import { registerServe } from "./commands/serve.js";
+import { registerTrain } from "./commands/train.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -12,5 +18,11 @@ const program = new Command()
   .version(pkg.version);
 
 registerDemo(program);
+registerTrain(program);
+registerEvaluate(program);
+registerPredict(program);
+registerServe(program);
+registerInfo(program);
+registerDoctor(program);
 
 await program.parseAsync();
