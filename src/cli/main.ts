@@ -6,6 +6,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerEvaluate } from "./commands/evaluate.js";
 import { registerInfo } from "./commands/info.js";
+import { registerLm } from "./commands/lm.js";
 import { registerPredict } from "./commands/predict.js";
 import { registerServe } from "./commands/serve.js";
 import { registerTrain } from "./commands/train.js";
@@ -23,6 +24,7 @@ registerEvaluate(program);
 registerPredict(program);
 registerServe(program);
 registerInfo(program);
+registerLm(program);
 registerDoctor(program);
 
 await program.parseAsync();

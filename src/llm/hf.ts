@@ -1,12 +1,14 @@
 /**
  * Hugging Face GPT-2 directories: config.json + model.safetensors (+ vocab.json and
- * merges.txt for the tokenizer), read and written without any network access.
+ * merges.txt for the tokenizer), read and written without any network access. loadPretrained
+ * also reads Lathe LM bundles, which add lathe.json to that layout (see bundle.ts).
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadSafetensors, readSafetensorsHeader, saveSafetensors, writeFileAtomic } from "../io/index.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { BUNDLE_FILE, type LMTokenizer, bundleTokenizer, readBundleInfo } from "./bundle.js";
 import { type GPTConfig, configFromHF, configToHF } from "./config.js";
 import { GPT } from "./gpt.js";
 import { BpeTokenizer } from "./tokenizer/index.js";
@@ -15,8 +17,13 @@ export interface Pretrained {
   /** In eval mode. */
   model: GPT;
   config: GPTConfig;
-  /** GPT-2's byte-level BPE from vocab.json + merges.txt; undefined when the directory has neither. */
-  tokenizer?: BpeTokenizer;
+  /**
+   * GPT-2's byte-level BPE from vocab.json + merges.txt, or a bundle's character-level
+   * tokenizer; undefined when the directory has none.
+   */
+  tokenizer?: LMTokenizer;
+  /** A bundle's training metadata (lathe.json's "training"). */
+  training?: Record<string, unknown>;
 }
 
 /** Older checkpoints (and the hub's gpt2) carry each layer's causal mask as buffers; Lathe builds its mask itself. */
@@ -34,12 +41,16 @@ function modelKey(key: string): string | null {
 /**
  * Loads a Hugging Face GPT-2 directory: config.json and model.safetensors (F32, F16 or BF16;
  * with or without the "transformer." key prefix; a tied lm_head.weight may be absent), and the
- * tokenizer when vocab.json and merges.txt are there. The model is returned in eval mode.
+ * tokenizer when vocab.json and merges.txt are there. In a Lathe LM bundle, lathe.json gives
+ * the config and tokenizer instead. The model is returned in eval mode.
  */
 export async function loadPretrained(dir: string): Promise<Pretrained> {
-  const configPath = join(dir, "config.json");
-  if (!existsSync(configPath)) throw new Error(`loadPretrained: ${dir} has no config.json (expected a Hugging Face GPT-2 directory)`);
-  const config = configFromHF(JSON.parse(await readFile(configPath, "utf8")), configPath);
+  const bundle = await readBundleInfo(dir);
+  const configPath = join(dir, bundle ? BUNDLE_FILE : "config.json");
+  if (!existsSync(configPath)) {
+    throw new Error(`loadPretrained: ${dir} has no config.json (expected a Hugging Face GPT-2 directory or a Lathe LM bundle)`);
+  }
+  const config = bundle ? bundle.config : configFromHF(JSON.parse(await readFile(configPath, "utf8")), configPath);
   const weightsPath = join(dir, "model.safetensors");
   if (!existsSync(weightsPath)) {
     const other = ["model.safetensors.index.json", "pytorch_model.bin"].find((f) => existsSync(join(dir, f)));
@@ -67,6 +78,7 @@ export async function loadPretrained(dir: string): Promise<Pretrained> {
     throw new Error(`loadPretrained: ${weightsPath} does not fit ${configPath}: ${(err as Error).message}`);
   }
   model.eval();
+  if (bundle) return { model, config, tokenizer: bundleTokenizer(bundle, dir), training: bundle.training };
   return { model, config, tokenizer: loadTokenizer(dir, config) };
 }
 

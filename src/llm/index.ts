@@ -1,4 +1,4 @@
-/** Language models: the GPT model, generation with a KV cache, Hugging Face GPT-2 checkpoints, tokenizers. */
+/** Language models: the GPT model, generation with a KV cache, Hugging Face GPT-2 checkpoints and Lathe LM bundles, tokenizers, training, fine-tuning and LoRA. */
 export { type GPTConfig, type GPTConfigInit, type GPTActivation, gptConfig, configFromHF, configToHF } from "./config.js";
 export { GPT, GPTTransformer, type GPTOptions, type LogitsOptions } from "./gpt.js";
 export { Block, MLP } from "./block.js";
@@ -9,3 +9,13 @@ export { generate, type GenerateOptions } from "./generate.js";
 export { type SamplingOptions, sampleToken } from "./sampling.js";
 export { loadPretrained, savePretrained, type Pretrained } from "./hf.js";
 export * from "./tokenizer/index.js";
+export { type BundleInfo, type LMTokenizer, type SaveBundleOptions, saveBundle, readBundleInfo } from "./bundle.js";
+export { LoRAConv1D, type LoRAOptions, LORA_TARGETS, applyLoRA, loraLayers, mergeLoRA, mergedStateDict, loraStateDict, saveLoRA, loadLoRA } from "./lora.js";
+export { type TokenSplits, splitTokens, sampleWindows } from "./data.js";
+export { type WarmupCosine, scheduledLr } from "./schedule.js";
+export { type TrainSettings, type TrainConfigFile, TRAIN_DEFAULTS, trainSettings, readTrainConfig } from "./train_config.js";
+export { type EvalRecord, type TrainState, type CheckpointMeta, checkpointDir, loadCheckpoint, modelDir } from "./checkpoint.js";
+export { type TrainLMOptions, DEFAULT_MODEL, freezeLayers } from "./train_setup.js";
+export { type TrainLMResult, trainLM, backwardBatch } from "./train.js";
+export { TokenTextStream, encodePrompt, generateText, type GenerateTextOptions } from "./generate_text.js";
+export { type LogStream } from "./progress.js";
