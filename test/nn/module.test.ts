@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Tensor, nn, ones, randn, tensor, zeros } from "../../src/index.js";
+import { LeNet } from "./models.js";
 
 class Block extends nn.Module {
   fc = new nn.Linear(4, 4);
@@ -229,20 +230,6 @@ describe("Module state", () => {
   });
 
   test("parameter counts of the seed article's networks", () => {
-    class LeNet extends nn.Module {
-      conv1 = new nn.Conv2d(3, 6, 5);
-      pool = new nn.MaxPool2d(2);
-      conv2 = new nn.Conv2d(6, 16, 5);
-      fc1 = new nn.Linear(16 * 5 * 5, 120);
-      fc2 = new nn.Linear(120, 84);
-      fc3 = new nn.Linear(84, 10);
-      forward(x: Tensor): Tensor {
-        x = this.pool.forward(this.conv1.forward(x).relu());
-        x = this.pool.forward(this.conv2.forward(x).relu());
-        x = this.fc1.forward(x.flatten(1)).relu();
-        return this.fc3.forward(this.fc2.forward(x).relu());
-      }
-    }
     const lenet = new LeNet();
     assert.equal(lenet.numParameters(), 62006);
     assert.deepEqual(lenet.forward(randn([2, 3, 32, 32])).shape, [2, 10]);
