@@ -1,5 +1,5 @@
 import { K } from "../backend/index.js";
-import { allocate } from "../tensor/dtype.js";
+import { allocate, allocateUninit } from "../tensor/dtype.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "./grad_mode.js";
@@ -79,7 +79,7 @@ function topoOrder(root: Tensor): Tensor[] {
 }
 
 function sum(a: Tensor, b: Tensor): Tensor {
-  const out = allocate("float32", a.numel());
+  const out = allocateUninit("float32", a.numel());
   K.binary("add", a, b, a.shape, out);
   return new Tensor(out, a.shape);
 }
@@ -89,7 +89,7 @@ function accumulateInto(t: Tensor, g: Tensor): void {
   if (t.grad !== null && (!t.grad.isContiguous() || t.grad.offset !== 0)) {
     t.grad = sum(t.grad, g);
   } else if (t.grad === null) {
-    const out = allocate("float32", g.numel());
+    const out = allocateUninit("float32", g.numel());
     K.copy(g, new Tensor(out, g.shape));
     t.grad = new Tensor(out, g.shape);
   } else {

@@ -1,8 +1,9 @@
+import { allocateUninit } from "../tensor/dtype.js";
 import { K } from "../backend/index.js";
 import { record } from "../autograd/node.js";
 import { normDim } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { alloc, checkFloat, f32 } from "./util.js";
+import { checkFloat, f32, uninitialized } from "./util.js";
 
 /** A view of t with dims d and last swapped (t itself when d is already last); not recorded. */
 function swapLast(t: Tensor, d: number): Tensor {
@@ -19,7 +20,7 @@ function swapLast(t: Tensor, d: number): Tensor {
 function unswap(rows: Float32Array, like: Tensor, d: number): Tensor {
   const swapped = swapLast(like, d);
   if (swapped === like) return new Tensor(rows, like.shape);
-  const out = alloc(like.shape);
+  const out = uninitialized(like.shape);
   K.copy(new Tensor(rows, swapped.shape), swapLast(out, d));
   return out;
 }
@@ -34,11 +35,11 @@ function softmaxAlong(x: Tensor, dim: number, log: boolean): Tensor {
   const d = normDim(dim, x.ndim, op);
   const cols = x.ndim === 0 ? 1 : x.shape[d];
   const rows = cols === 0 ? 0 : x.numel() / cols;
-  const y = new Float32Array(x.numel());
+  const y = allocateUninit("float32", x.numel()) as Float32Array;
   K.softmax(f32(swapLast(x, d)), y, rows, cols, log);
   const out = unswap(y, x, d);
   return record(log ? "LogSoftmaxBackward" : "SoftmaxBackward", out, [x], (g) => {
-    const gx = new Float32Array(y.length);
+    const gx = allocateUninit("float32", y.length) as Float32Array;
     K.softmaxBackward(y, f32(swapLast(g, d)), gx, rows, cols, log);
     return [unswap(gx, x, d)];
   });

@@ -3,7 +3,7 @@ import { record } from "../autograd/node.js";
 import { fmtShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ntupleMin } from "./nn_args.js";
-import { alloc, checkFloat, f32 } from "./util.js";
+import { alloc, checkFloat, f32, uninitialized } from "./util.js";
 import { contiguous, slice, squeeze, unsqueeze } from "./view.js";
 
 export type ConvPadding = number | readonly number[] | "same" | "valid";
@@ -113,7 +113,7 @@ function convNd(op: string, nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor |
 function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometry): Tensor {
   const xd = f32(x);
   const wd = f32(w);
-  const out = alloc([geo.n, geo.cOut, geo.outH, geo.outW]);
+  const out = uninitialized([geo.n, geo.cOut, geo.outH, geo.outW]);
   K.conv2d(xd, wd, bias ? f32(bias) : null, out.data as Float32Array, geo);
   const inputs = bias ? [x, w, bias] : [x, w];
   return record("ConvolutionBackward", out, inputs, (g) => {
@@ -122,11 +122,11 @@ function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometr
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
     if (x.requiresGrad) {
-      gx = alloc(x.shape);
+      gx = uninitialized(x.shape);
       K.conv2dBackwardInput(gd, wd, gx.data as Float32Array, geo);
     }
     if (w.requiresGrad) {
-      gw = alloc(w.shape);
+      gw = uninitialized(w.shape);
       K.conv2dBackwardWeight(gd, xd, gw.data as Float32Array, geo);
     }
     if (bias?.requiresGrad) {

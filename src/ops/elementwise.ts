@@ -3,7 +3,7 @@ import { record } from "../autograd/node.js";
 import type { DType } from "../tensor/dtype.js";
 import { broadcastShapes, broadcastStrides, fmtShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { alloc, asTensor, contiguousData, f32, resultType, scalarConst, scalarTensor, sumToShape } from "./util.js";
+import { asTensor, contiguousData, f32, resultType, scalarConst, scalarTensor, sumToShape, uninitialized } from "./util.js";
 
 type Operand = Tensor | number;
 
@@ -15,14 +15,14 @@ const KEEPS_DTYPE = new Set<UnaryOp>(["neg", "abs", "sign", "square", "relu", "f
 function unaryOp(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0): Tensor {
   const xc = contiguousData(x);
   const dtype: DType = op === "logicalNot" ? "bool" : KEEPS_DTYPE.has(op) && x.dtype !== "bool" ? x.dtype : "float32";
-  const out = alloc(x.shape, dtype);
+  const out = uninitialized(x.shape, dtype);
   const n = out.numel();
   K.unary(op, xc.data, xc.offset, out.data, n, p0, p1);
   if (op === "sign" || op === "floor" || op === "ceil" || op === "round" || op === "logicalNot" || dtype !== "float32") {
     return out; // piecewise constant or integer: no gradient flows
   }
   return record(backwardName(op), out, [x], (g) => {
-    const gx = alloc(x.shape);
+    const gx = uninitialized(x.shape);
     K.unaryBackward(op as DiffUnaryOp, f32(xc), out.data as Float32Array, f32(g), gx.data as Float32Array, n, p0, p1);
     return [gx];
   });
@@ -87,7 +87,7 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, dtype?: DType): Te
   const outDtype = dtype ?? (COMPARISONS.has(op) ? "bool" : op === "div" || op === "atan2" ? "float32" : resultType(a, b));
   const kernelOp = outDtype === "bool" && !COMPARISONS.has(op) ? BOOL_ARITHMETIC[op] : op;
   if (!kernelOp) throw new TypeError(`${op}: not supported for bool tensors of shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; convert with .int() or .float()`);
-  const out = alloc(shape, outDtype);
+  const out = uninitialized(shape, outDtype);
   const av = { data: a.data, shape, strides: broadcastStrides(a.shape, a.strides, shape), offset: a.offset };
   const bv = { data: b.data, shape, strides: broadcastStrides(b.shape, b.strides, shape), offset: b.offset };
   K.binary(kernelOp, av, bv, shape, out.data);
@@ -170,7 +170,7 @@ export function pow(a: Operand, b: Operand): Tensor {
 /** x with zeros where the bool `mask` (broadcast to x's shape or beyond) is set; not recorded. */
 function maskedZero(x: Tensor, mask: Tensor): Tensor {
   const shape = broadcastShapes(x.shape, mask.shape, "where");
-  const out = alloc(shape);
+  const out = uninitialized(shape);
   const view = (t: Tensor) => ({ data: t.data, shape, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset });
   K.where(view(mask), view(scalarConst(0)), view(x), shape, out.data);
   return out;
@@ -199,7 +199,7 @@ export function remainder(a: Operand, b: Operand): Tensor {
 
 function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
   const xc = contiguousData(x);
-  const out = alloc(x.shape, "float32");
+  const out = uninitialized(x.shape, "float32");
   K.unary(op, xc.data, xc.offset, out.data, out.numel(), 0, 0);
   return out;
 }
@@ -219,15 +219,15 @@ export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
   if (cond.dtype !== "bool") throw new TypeError(`where: condition must be a bool tensor, got ${cond.dtype} of shape ${fmtShape(cond.shape)}`);
   const [a, b] = operandTensors(x, y);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
-  const out = alloc(shape, resultType(a, b));
+  const out = uninitialized(shape, resultType(a, b));
   const view = (t: Tensor) => ({ data: t.data, shape, strides: broadcastStrides(t.shape, t.strides, shape), offset: t.offset });
   K.where(view(cond), view(a), view(b), shape, out.data);
   if (out.dtype !== "float32") return out;
   return record("WhereBackward", out, [a, b], (g) => {
     const zero = scalarConst(0);
     const gv = { data: g.data, shape, strides: broadcastStrides(g.shape, g.strides, shape), offset: g.offset };
-    const ga = alloc(shape);
-    const gb = alloc(shape);
+    const ga = uninitialized(shape);
+    const gb = uninitialized(shape);
     const zv = { data: zero.data, shape, strides: new Array(shape.length).fill(0), offset: 0 };
     if (a.requiresGrad) K.where(view(cond), gv, zv, shape, ga.data);
     if (b.requiresGrad) K.where(view(cond), zv, gv, shape, gb.data);

@@ -2,7 +2,7 @@ import { K } from "../backend/index.js";
 import { record } from "../autograd/node.js";
 import { fmtShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { alloc, checkDtype, checkFloat, f32, i32 } from "./util.js";
+import { alloc, checkDtype, checkFloat, f32, i32, uninitialized } from "./util.js";
 
 export interface EmbeddingOptions {
   /** The row at this index gets no gradient (a negative index counts from the end). */
@@ -29,7 +29,7 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
       throw new RangeError(`${op}: index ${idx[i]} is out of range for ${num} embeddings (weight of shape ${fmtShape(weight.shape)})`);
     }
   }
-  const out = alloc([...input.shape, dim]);
+  const out = uninitialized([...input.shape, dim]);
   K.indexSelect(f32(weight), 1, num, dim, idx, out.data);
   return record("EmbeddingBackward", out, [weight], (g) => {
     const gw = alloc(weight.shape);

@@ -10,7 +10,7 @@ import { type Shape, broadcastShapes, contiguousStrides, fmtShape, normDim, nume
 import type { StridedView } from "../tensor/strided.js";
 import { Tensor } from "../tensor/tensor.js";
 import { where } from "./elementwise.js";
-import { alloc, checkDtype, f32, i32 } from "./util.js";
+import { alloc, checkDtype, f32, i32, uninitialized } from "./util.js";
 
 /** The block of t at index 0 of every dim with extent `shape`: what an index smaller than t covers. */
 function corner(t: StridedView, shape: Shape): StridedView {
@@ -112,7 +112,7 @@ function embed(t: Tensor, shape: Shape): Tensor {
 /** out[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (and likewise for other dims), as torch.gather. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const p = axisPlan("gather", x, dim, index);
-  const out = alloc(index.shape, x.dtype);
+  const out = uninitialized(index.shape, x.dtype);
   K.gather(dense(x, p.region), p.outer, p.n, p.inner, p.idx, p.m, out.data);
   return record("GatherBackward", out, [x], (g) => [scatterInto(true, alloc(x.shape), p, f32(g))]);
 }
@@ -123,7 +123,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   // The kernel accumulates in float32 only.
   checkDtype("scatterAdd", x, "float32", "input");
   checkDtype("scatterAdd", src, "float32", "src");
-  const out = alloc(x.shape);
+  const out = uninitialized(x.shape);
   K.copy(x, out);
   scatterInto(true, out, p, dense(src, index.shape));
   return record("ScatterAddBackward", out, [x, src], (g) => [g, src.requiresGrad ? embed(gather(g, p.d, index), src.shape) : null]);
@@ -137,7 +137,7 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   const srcT = src instanceof Tensor ? src : null;
   const p = axisPlan("scatter", x, dim, index, srcT ?? undefined);
   if (srcT && srcT.dtype !== x.dtype) throw new TypeError(`scatter: src dtype ${srcT.dtype} must match input dtype ${x.dtype}`);
-  const out = alloc(x.shape, x.dtype);
+  const out = uninitialized(x.shape, x.dtype);
   K.copy(x, out);
   const values = srcT ? dense(srcT, index.shape) : allocate(x.dtype, index.numel()).fill(fillValue(x.dtype, src as number));
   scatterInto(false, out, p, values);
@@ -151,7 +151,7 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
 
 /** The rows `idx` of x laid out as [outer, n, inner], shaped `shape`; the gradient adds rows back. */
 function take(name: string, x: Tensor, outer: number, n: number, inner: number, idx: Int32Array, shape: Shape): Tensor {
-  const out = alloc(shape, x.dtype);
+  const out = uninitialized(shape, x.dtype);
   K.indexSelect(dense(x), outer, n, inner, idx, out.data);
   return record(name, out, [x], (g) => {
     const gx = alloc(x.shape);

@@ -10,7 +10,7 @@ import type { StridedView } from "../tensor/strided.js";
 import { Tensor } from "../tensor/tensor.js";
 import { where } from "./elementwise.js";
 import { indexSelect } from "./indexing.js";
-import { alloc } from "./util.js";
+import { alloc, uninitialized } from "./util.js";
 import { clone, expand, flatten, narrow, reshape, unsqueeze } from "./view.js";
 
 /** The block of t starting at `starts` with extent `shape`, for kernels. */
@@ -46,7 +46,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   }
   const shape = ref.shape.slice();
   shape[d] = total;
-  const out = alloc(shape, dtype);
+  const out = uninitialized(shape, dtype);
   const starts = new Array<number>(shape.length).fill(0);
   for (const t of parts) {
     K.copy(t, window(out, starts, t.shape)); // the copy also converts the dtype
@@ -241,7 +241,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
     if (x.shape[d] > 0) offset += (x.shape[d] - 1) * x.strides[d];
     strides[d] = -x.strides[d];
   }
-  const out = alloc(x.shape, x.dtype);
+  const out = uninitialized(x.shape, x.dtype);
   K.copy({ data: x.data, shape: x.shape, strides, offset }, out);
   return record("FlipBackward", out, [x], (g) => [flip(g, ds)]);
 }

@@ -2,7 +2,7 @@ import { K } from "../backend/index.js";
 import { record } from "../autograd/node.js";
 import { broadcastShapes, fmtShape, numel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { alloc, checkFloat, contiguousData, f32, sumToShape } from "./util.js";
+import { checkFloat, contiguousData, f32, sumToShape, uninitialized } from "./util.js";
 import { expand, reshape, squeeze, transpose, unsqueeze } from "./view.js";
 
 /** How a [..., r, c] tensor is handed to the GEMM kernel without copying when possible. */
@@ -43,7 +43,7 @@ function bmmRaw(a: Tensor, b: Tensor): Tensor {
   const k = a.shape[a.ndim - 1];
   const n = b.shape[b.ndim - 1];
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul");
-  const out = alloc([...batch, m, n]);
+  const out = uninitialized([...batch, m, n]);
   const A = operand(a, batch);
   const B = operand(b, batch);
   K.gemm(numel(batch), m, n, k, A.data, A.offset, A.batchStride, A.trans, B.data, B.offset, B.batchStride, B.trans,
@@ -118,7 +118,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rows = x.numel() / inF;
   const xd = f32(x);
   const wd = f32(weight);
-  const out = alloc([...x.shape.slice(0, -1), outF]);
+  const out = uninitialized([...x.shape.slice(0, -1), outF]);
   const od = out.data as Float32Array;
   if (bias) {
     const bd = f32(bias);
@@ -132,15 +132,15 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
     if (x.requiresGrad) {
-      gx = alloc(x.shape);
+      gx = uninitialized(x.shape);
       K.gemm(1, rows, inF, outF, gd, 0, 0, false, wd, 0, 0, false, gx.data as Float32Array, 0, 0, false);
     }
     if (weight.requiresGrad) {
-      gw = alloc(weight.shape);
+      gw = uninitialized(weight.shape);
       K.gemm(1, outF, inF, rows, gd, 0, 0, true, xd, 0, 0, false, gw.data as Float32Array, 0, 0, false);
     }
     if (bias?.requiresGrad) {
-      gb = alloc([outF]);
+      gb = uninitialized([outF]);
       K.reduce("sum", gd, 0, 1, rows, outF, gb.data);
     }
     return bias ? [gx, gw, gb] : [gx, gw];

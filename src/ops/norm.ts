@@ -5,7 +5,7 @@ import { fmtShape, numel, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { add, mul, rsqrt, sub } from "./elementwise.js";
 import { copy_ } from "./inplace.js";
-import { alloc, checkFloat, f32 } from "./util.js";
+import { alloc, checkFloat, f32, uninitialized } from "./util.js";
 import { contiguous, permute, reshape } from "./view.js";
 
 export interface BatchNormOptions {
@@ -32,12 +32,12 @@ export type GroupNormOptions = LayerNormOptions;
  */
 function standardize(name: string, x: Tensor, rows: number, cols: number, eps: number): { y: Tensor; mean: Float32Array; rstd: Float32Array } {
   const xd = f32(x);
-  const y = alloc(x.shape);
+  const y = uninitialized(x.shape);
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
   K.layerNorm(xd, null, null, y.data as Float32Array, mean, rstd, rows, cols, eps);
   record(name, y, [x], (g) => {
-    const gx = alloc(x.shape);
+    const gx = uninitialized(x.shape);
     K.layerNormBackward(f32(g), xd, null, mean, rstd, gx.data as Float32Array, null, null, rows, cols);
     return [gx];
   });
@@ -133,13 +133,13 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const rows = cols === 0 ? 0 : x.numel() / cols;
   const xd = f32(x);
   const wd = weight ? f32(weight) : null;
-  const out = alloc(x.shape);
+  const out = uninitialized(x.shape);
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
   K.layerNorm(xd, wd, bias ? f32(bias) : null, out.data as Float32Array, mean, rstd, rows, cols, opts.eps ?? 1e-5);
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
   return record("NativeLayerNormBackward", out, inputs, (g) => {
-    const gx = alloc(x.shape);
+    const gx = uninitialized(x.shape);
     const gw = weight?.requiresGrad ? alloc(weight.shape) : null;
     const gb = bias?.requiresGrad ? alloc(bias.shape) : null;
     K.layerNormBackward(f32(g), xd, wd, mean, rstd, gx.data as Float32Array,

@@ -1,10 +1,11 @@
+import { allocateUninit } from "../tensor/dtype.js";
 import { K, type Pool2dGeometry } from "../backend/index.js";
 import { record } from "../autograd/node.js";
 import { fmtShape, numel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { matmul } from "./linalg.js";
 import { ntuple, ntupleMin } from "./nn_args.js";
-import { alloc, checkFloat, f32 } from "./util.js";
+import { checkFloat, f32, uninitialized } from "./util.js";
 
 type IntOrList = number | readonly number[];
 
@@ -72,11 +73,11 @@ function poolGeometry(
 
 function maxPool(op: string, nd: 1 | 2, x: Tensor, kernelSize: IntOrList, opts: MaxPoolOptions): Tensor {
   const { geo, outShape } = poolGeometry(op, nd, x, kernelSize, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, opts.ceilMode ?? false);
-  const out = alloc(outShape);
-  const indices = new Int32Array(out.numel());
+  const out = uninitialized(outShape);
+  const indices = allocateUninit("int32", out.numel()) as Int32Array;
   K.maxPool2d(f32(x), out.data as Float32Array, indices, geo);
   return record("MaxPoolBackward", out, [x], (g) => {
-    const gx = alloc(x.shape);
+    const gx = uninitialized(x.shape);
     K.maxPool2dBackward(f32(g), indices, gx.data as Float32Array, geo);
     return [gx];
   });
@@ -85,10 +86,10 @@ function maxPool(op: string, nd: 1 | 2, x: Tensor, kernelSize: IntOrList, opts: 
 function avgPool(op: string, nd: 1 | 2, x: Tensor, kernelSize: IntOrList, opts: AvgPoolOptions): Tensor {
   const { geo, outShape } = poolGeometry(op, nd, x, kernelSize, opts.stride, opts.padding ?? 0, 1, opts.ceilMode ?? false);
   const includePad = opts.countIncludePad ?? true;
-  const out = alloc(outShape);
+  const out = uninitialized(outShape);
   K.avgPool2d(f32(x), out.data as Float32Array, geo, includePad);
   return record("AvgPoolBackward", out, [x], (g) => {
-    const gx = alloc(x.shape);
+    const gx = uninitialized(x.shape);
     K.avgPool2dBackward(f32(g), gx.data as Float32Array, geo, includePad);
     return [gx];
   });

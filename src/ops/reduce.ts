@@ -4,7 +4,7 @@ import { noGrad } from "../autograd/grad_mode.js";
 import { type DType } from "../tensor/dtype.js";
 import { fmtShape, numel, normDim } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { alloc, checkFloat, contiguousData, f32, scalarConst } from "./util.js";
+import { alloc, checkFloat, contiguousData, f32, scalarConst, uninitialized } from "./util.js";
 import { abs, add, binaryRaw, div, eq, exp, log, mul, sqrt, sub, where } from "./elementwise.js";
 import { expand, permute, reshape } from "./view.js";
 
@@ -55,7 +55,7 @@ function plan(x: Tensor, dimsArg: Dims, keepdim: boolean, op: string): Plan {
 }
 
 function run(op: ReduceOp, p: Plan, dtype: DType, shape: readonly number[] = p.outShape): Tensor {
-  const out = alloc(shape, dtype);
+  const out = uninitialized(shape, dtype);
   K.reduce(op, p.x.data, p.x.offset, p.outer, p.n, p.inner, out.data);
   return out;
 }

@@ -1,13 +1,18 @@
 // Every op module imports this file, so loading any op also attaches the Tensor methods.
 import "./methods.js";
 import { K } from "../backend/index.js";
-import { type DType, allocate, promoteTypes } from "../tensor/dtype.js";
+import { type DType, allocate, allocateUninit, promoteTypes } from "../tensor/dtype.js";
 import { type Shape, fmtShape, numel, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** A fresh contiguous tensor (not recorded by autograd). */
 export function alloc(shape: Shape, dtype: DType = "float32"): Tensor {
   return new Tensor(allocate(dtype, numel(shape)), shape);
+}
+
+/** A fresh contiguous tensor with unspecified contents, for a kernel that writes all of it (not recorded). */
+export function uninitialized(shape: Shape, dtype: DType = "float32"): Tensor {
+  return new Tensor(allocateUninit(dtype, numel(shape)), shape);
 }
 
 /**
@@ -33,7 +38,7 @@ export function asTensor(v: Tensor | number, like: Tensor): Tensor {
 /** The same values with contiguous storage, for kernels; no copy when already contiguous. Not recorded. */
 export function contiguousData(t: Tensor): Tensor {
   if (t.isContiguous()) return t;
-  const out = alloc(t.shape, t.dtype);
+  const out = uninitialized(t.shape, t.dtype);
   K.copy(t, out);
   return out;
 }
@@ -70,7 +75,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
       const inner = numel(curShape.slice(d + 1));
       const next = curShape.slice();
       next[d] = 1;
-      const out = alloc(next);
+      const out = uninitialized(next);
       K.reduce("sum", cur.data, cur.offset, outer, curShape[d], inner, out.data);
       cur = out;
       curShape = next;

@@ -3,7 +3,7 @@ import { record } from "../autograd/node.js";
 import type { DType } from "../tensor/dtype.js";
 import { type Shape, contiguousStrides, fmtShape, normDim, numel, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { alloc, contiguousData, sumToShape } from "./util.js";
+import { alloc, contiguousData, sumToShape, uninitialized } from "./util.js";
 
 /** A view sharing x's storage; only the ops in this file create views. */
 function viewOf(x: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
@@ -32,7 +32,7 @@ function inferShape(x: Tensor, shape: Shape, op: string): number[] {
 
 /** A contiguous copy of x that autograd passes straight through. */
 export function clone(x: Tensor): Tensor {
-  const out = alloc(x.shape, x.dtype);
+  const out = uninitialized(x.shape, x.dtype);
   K.copy(x, out);
   return record("CloneBackward", out, [x], (g) => [g]);
 }
@@ -202,7 +202,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 export function to(x: Tensor, dtype: DType): Tensor {
   if (dtype === x.dtype) return x;
   const src = contiguousData(x);
-  const out = alloc(x.shape, dtype);
+  const out = uninitialized(x.shape, dtype);
   const n = out.numel();
   const d = out.data;
   const s = src.data;

@@ -30,8 +30,10 @@ export class Tensor implements StridedView {
 
   constructor(data: TypedArray, shape: Shape, strides?: readonly number[], offset = 0) {
     this.data = data;
-    this.shape = Object.freeze(shape.slice());
-    this.strides = Object.freeze(strides ? strides.slice() : contiguousStrides(shape));
+    // Own copies, read-only by type. Not Object.freeze'd: freezing costs ~0.4 µs per tensor,
+    // a sizeable share of a small op.
+    this.shape = shape.slice();
+    this.strides = strides ? strides.slice() : contiguousStrides(shape);
     this.offset = offset;
     this.dtype = dtypeOf(data);
   }

@@ -160,5 +160,10 @@ test("shape, ndim, numel, size", () => {
   assert.deepEqual(t.size(), [2, 3, 4]);
   assert.equal(t.size(-1), 4);
   assert.throws(() => t.size(3), /size: dimension 3 out of range for a 3-d tensor \(expected in \[-3, 2\]\)/);
-  assert.throws(() => { (t.shape as number[])[0] = 5; }, TypeError);
+  // The tensor keeps its own copy: the caller's array can change without touching it.
+  const dims = [2, 3];
+  const u = zeros(dims);
+  dims[0] = 7;
+  assert.deepEqual(u.shape, [2, 3]);
+  assert.deepEqual(u.strides, [3, 1]);
 });
