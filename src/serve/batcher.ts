@@ -11,6 +11,9 @@
  */
 import { type Instance, type Prediction, type Predictor, InputError, UnavailableError } from "./types.js";
 
+/** What the batcher needs of a model version: how many batches it scores at once, and scoring. */
+export type BatchPredictor = Pick<Predictor, "capacity" | "predict">;
+
 export interface BatcherOptions {
   readonly maxBatch: number;
   readonly maxDelayMs: number;
@@ -39,7 +42,7 @@ export class Batcher {
   private draining = false;
 
   constructor(
-    private readonly predictor: Predictor,
+    private readonly predictor: BatchPredictor,
     private readonly options: BatcherOptions,
   ) {}
 

@@ -136,11 +136,27 @@ export class ServerMetrics {
   readonly loadSeconds = new Gauge("lathe_model_load_seconds", "Time the current version of a model took to load in all its workers.");
   readonly version = new Gauge("lathe_model_version", "The version number of each model now serving (1 at start, +1 per reload).");
   readonly reloads = new Counter("lathe_model_reloads_total", "Reloads by model and result (ok, failed).");
+  readonly generations = new Counter("lathe_generations_total", "Generate requests that were accepted, by model and how they ended (length, stop, cancelled, error).");
+  readonly generatedTokens = new Counter("lathe_generated_tokens_total", "Tokens generated, by model (a cancelled generation counts the tokens it made).");
+  readonly timeToFirstToken = new Histogram("lathe_time_to_first_token_seconds", "Time from receiving a generate request to its first token (queueing and the prompt's forward pass included), by model.", [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+  ]);
   private readonly all: Metric[];
 
   constructor(maxBatch: number) {
     this.batchSize = new Histogram("lathe_batch_size_rows", "Rows per batch sent to the model, by model.", powersOfTwo(Math.max(1, maxBatch)));
-    this.all = [this.requests, this.latency, this.predictedRows, this.batchSize, this.loadSeconds, this.version, this.reloads];
+    this.all = [
+      this.requests,
+      this.latency,
+      this.predictedRows,
+      this.batchSize,
+      this.loadSeconds,
+      this.version,
+      this.reloads,
+      this.generations,
+      this.generatedTokens,
+      this.timeToFirstToken,
+    ];
   }
 
   render(): string {

@@ -9,7 +9,7 @@ import type { PreprocessorJSON } from "../data/preprocess/base.js";
 import { loadModel } from "../io/bundle.js";
 import type { TabularModel } from "../io/bundle_model.js";
 import type { WireError } from "./protocol.js";
-import type { FeatureSpec, Instance, ModelInfo, Prediction } from "./types.js";
+import { type FeatureSpec, type Instance, InputError, type ModelInfo, type Prediction } from "./types.js";
 
 export interface ServedModel {
   readonly info: ModelInfo;
@@ -72,8 +72,10 @@ export async function loadServedModel(dir: string): Promise<ServedModel> {
  * An error as it crosses from a worker to the server. A DataError from the bundle names
  * the 1-based row of the rows scored and the column; it becomes an input error with the
  * 0-based row, its message without the location prefix (the server words that itself).
+ * An InputError (the LM adapter's refusal of a prompt) crosses as it is.
  */
 export function toWireError(e: unknown): WireError {
+  if (e instanceof InputError) return { message: e.message, input: true, row: e.row, field: e.field };
   if (e instanceof DataError) {
     const prefix = [e.line != null ? `row ${e.line}` : null, e.column != null ? `column "${e.column}"` : null].filter(Boolean).join(", ");
     const message = prefix && e.message.startsWith(`${prefix}: `) ? e.message.slice(prefix.length + 2) : e.message;

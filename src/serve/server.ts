@@ -1,11 +1,11 @@
 /**
- * The server: a Fastify app over the model registry. Fastify brings the body limit (413),
+ * The server: a Fastify app over the model registry (tabular models and language models). Fastify brings the body limit (413),
  * JSON parsing that refuses prototype poisoning, envelope validation, request logging and
  * a close() that stops accepting and waits for in-flight requests; the registry is freed
  * only after that, so every accepted request is answered.
  */
 import os from "node:os";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifySchemaValidationError, type FastifyServerOptions } from "fastify";
 import { requireApiKey } from "./auth.js";
 import { ServerMetrics } from "./metrics.js";
 import { type ModelSpec, ModelRegistry, type VersionOptions, parseModelArg } from "./models.js";
@@ -29,6 +29,8 @@ export interface ServeOptions {
   readonly workers?: number;
   /** Most instances in one request (default 1024); more is a 413. */
   readonly maxRows?: number;
+  /** Most tokens one generate request may ask for (default 1024); more is a 400. */
+  readonly maxNewTokens?: number;
   /** Largest request body in bytes (default 4 MiB); more is a 413. */
   readonly bodyLimit?: number;
   /** Fastify's logger: false (the default) or its options, e.g. { level: "info" }. */
@@ -42,6 +44,7 @@ export const DEFAULTS = {
   // throughput, while requests that queue behind a busy worker batch by themselves.
   maxDelayMs: 0,
   maxRows: 1024,
+  maxNewTokens: 1024,
   bodyLimit: 4 * 1024 * 1024,
   // The event loop (HTTP, JSON, validation) keeps a core; the rest score.
   workers: Math.min(4, Math.max(1, os.availableParallelism() - 1)),
@@ -65,6 +68,13 @@ function positiveInt(name: string, v: number, min = 1): number {
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
+/** The top-level body field a schema error is about, so a client can tell which one to fix. */
+function validationField(e: FastifySchemaValidationError | undefined): string | undefined {
+  const params = (e?.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+  const name = e?.instancePath.split("/")[1] || params.missingProperty || params.additionalProperty;
+  return name && name.length > 100 ? `${name.slice(0, 100)}…` : name;
+}
+
 /** Loads every model and builds the app; nothing listens until listen(). */
 export async function createServer(options: ServeOptions): Promise<LatheServer> {
   if (options.models.length === 0) throw new RangeError("no model bundle to serve");
@@ -74,6 +84,7 @@ export async function createServer(options: ServeOptions): Promise<LatheServer> 
   if (!(Number.isFinite(maxDelayMs) && maxDelayMs >= 0)) throw new RangeError(`maxDelayMs must be a number >= 0, got ${maxDelayMs}`);
   const workers = positiveInt("workers", options.workers ?? DEFAULTS.workers);
   const maxRows = positiveInt("maxRows", options.maxRows ?? DEFAULTS.maxRows);
+  const maxNewTokens = positiveInt("maxNewTokens", options.maxNewTokens ?? DEFAULTS.maxNewTokens);
   const bodyLimit = positiveInt("bodyLimit", options.bodyLimit ?? DEFAULTS.bodyLimit);
   const port = positiveInt("port", options.port ?? DEFAULTS.port, 0);
   const apiKey = options.apiKey || null;
@@ -84,7 +95,8 @@ export async function createServer(options: ServeOptions): Promise<LatheServer> 
     bodyLimit,
     // Clients get exactly what they sent validated: no type coercion, no silently
     // dropped properties, no defaults filled in.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false } },
+    // (A generate request's stop is a string or a list: a union type.)
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allowUnionTypes: true } },
     // A client that opens a connection and trickles a body does not hold it forever.
     requestTimeout: 30_000,
   });
@@ -101,7 +113,12 @@ export async function createServer(options: ServeOptions): Promise<LatheServer> 
     metrics.latency.observe({ route }, reply.elapsedTime / 1e3);
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.validation) return sendError(reply, 400, "invalid_request", err.message);
+    if (err.validation) {
+      const field = validationField(err.validation[0]);
+      // Ajv's message names a bad value's path, but not an unexpected property: add it.
+      const message = err.validation[0]?.keyword === "additionalProperties" && field ? `${err.message}: ${JSON.stringify(field)}` : err.message;
+      return sendError(reply, 400, "invalid_request", message, field ? { field } : {});
+    }
     const status = err.statusCode ?? 500;
     if (status === 413) return sendError(reply, 413, "body_too_large", `the request body exceeds the limit of ${bodyLimit} bytes (--body-limit)`);
     if (status === 415) return sendError(reply, 415, "invalid_request", `the body must be application/json, got ${JSON.stringify(String(req.headers["content-type"] ?? "").slice(0, 100))}`);
@@ -111,7 +128,7 @@ export async function createServer(options: ServeOptions): Promise<LatheServer> 
     return sendError(reply, 500, "internal", "internal error; the server log has the details");
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, "not_found", `no route ${req.method} ${req.url.slice(0, 200)}`));
-  registerRoutes(app, { registry, reloader, metrics, maxRows, serving: { maxBatch, maxDelayMs, workers } });
+  registerRoutes(app, { registry, reloader, metrics, maxRows, maxNewTokens, serving: { maxBatch, maxDelayMs, workers } });
   // Node closes idle keep-alive connections on close, but a connection busy at that moment
   // would stay open after its answer until its keep-alive timeout: tell the client to close it.
   let closing = false;

@@ -1,22 +1,35 @@
 /**
  * A pool of worker threads for one model version. Each worker loads the bundle itself and
- * scores one batch at a time, so a big batch never holds up the event loop (health checks,
- * parsing, validation keep answering) and N workers score N batches at once. A worker that
- * dies is replaced; the batch it held fails with a 500, nothing else does.
+ * runs one job at a time — scores a batch, or generates a text token by token — so model
+ * compute never holds up the event loop (health checks, parsing, validation keep answering)
+ * and N workers run N jobs at once. A worker that dies is replaced; the job it held fails
+ * with a 500, nothing else does.
  */
 import { Worker } from "node:worker_threads";
-import type { Job, WireError, WorkerInit, WorkerMessage } from "./protocol.js";
-import { type Instance, type ModelInfo, type Prediction, type Predictor, InputError, UnavailableError } from "./types.js";
+import type { Job, JobMessage, WireError, WorkerInit, WorkerMessage } from "./protocol.js";
+import {
+  type GenerateHooks,
+  type GenerateParams,
+  type Generated,
+  type Instance,
+  type ModelInfo,
+  type Prediction,
+  type Predictor,
+  InputError,
+  UnavailableError,
+} from "./types.js";
 
-interface Running {
+/** A job in the pool, and what to do with the worker's messages about it. */
+interface Task {
   readonly job: Job;
-  readonly resolve: (p: Prediction[]) => void;
+  /** Handles a message about the job; true when it was the last one. */
+  readonly handle: (m: JobMessage) => boolean;
   readonly reject: (e: unknown) => void;
 }
 
 interface Slot {
   readonly worker: Worker;
-  running: Running | null;
+  running: Task | null;
 }
 
 export interface PoolOptions {
@@ -29,6 +42,9 @@ const WORKER_URL = new URL("./worker.js", import.meta.url);
 function fromWire(e: WireError): Error {
   return e.input ? new InputError(e.message, e.row, e.field) : new Error(e.message);
 }
+
+/** Jobs a model version takes: a batch of rows, or (below) a generation. */
+type NewJob = { kind: "predict"; rows: Instance[] } | { kind: "generate"; params: GenerateParams; cancel: SharedArrayBuffer };
 
 /** Starts one worker and resolves with it and the model's schema once the bundle is loaded. */
 function spawn(dir: string): Promise<{ worker: Worker; info: ModelInfo }> {
@@ -50,7 +66,9 @@ function spawn(dir: string): Promise<{ worker: Worker; info: ModelInfo }> {
 
 export class WorkerPool implements Predictor {
   private readonly slots: Slot[] = [];
-  private readonly waiting: Running[] = [];
+  private readonly waiting: Task[] = [];
+  /** Called once no job is waiting or running (close waits for that). */
+  private idleWaiters: (() => void)[] = [];
   private nextId = 1;
   private closing = false;
   /** Replacement workers being started. */
@@ -82,37 +100,95 @@ export class WorkerPool implements Predictor {
   }
 
   predict(rows: Instance[]): Promise<Prediction[]> {
-    if (this.closing) return Promise.reject(new UnavailableError("the worker pool is closed"));
-    if (this.slots.length === 0 && this.replacing === 0) return Promise.reject(new UnavailableError("no worker is left for this model; reload it"));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ job: { id: this.nextId++, rows }, resolve, reject });
-      this.run();
+      this.submit({ kind: "predict", rows }, reject, (m) => {
+        if (m.kind === "result") resolve(m.predictions);
+        else if (m.kind === "error") reject(fromWire(m.error));
+        else return false;
+        return true;
+      });
+    });
+  }
+
+  generate(params: GenerateParams, hooks: GenerateHooks): Promise<Generated> {
+    const cancel = new SharedArrayBuffer(4);
+    return new Promise((resolve, reject) => {
+      const task = this.submit({ kind: "generate", params, cancel }, reject, (m) => {
+        switch (m.kind) {
+          case "started":
+            hooks.onStart(m.promptTokens);
+            return false;
+          case "token":
+            hooks.onToken(m.token, m.text);
+            return false;
+          case "generated":
+            resolve(m.result);
+            break;
+          case "error":
+            reject(fromWire(m.error));
+            break;
+          default:
+            return false;
+        }
+        hooks.signal.removeEventListener("abort", abort);
+        return true;
+      });
+      // Still queued: drop it. Running: the worker reads the flag before each token.
+      const abort = () => {
+        const at = task ? this.waiting.indexOf(task) : -1;
+        if (at >= 0) {
+          this.waiting.splice(at, 1);
+          resolve({ finish: "cancelled", tail: "" });
+          this.checkIdle();
+        } else Atomics.store(new Int32Array(cancel), 0, 1);
+      };
+      if (hooks.signal.aborted) abort();
+      else hooks.signal.addEventListener("abort", abort, { once: true });
     });
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const r of this.waiting.splice(0)) r.reject(new UnavailableError("the worker pool is closed"));
+    if (this.waiting.length > 0 || this.slots.some((s) => s.running)) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  /** Queues a job, unless the pool is closed or has no worker left (then `reject`); returns its task if queued. */
+  private submit(job: NewJob, reject: (e: unknown) => void, handle: Task["handle"]): Task | null {
+    if (this.closing) reject(new UnavailableError("this model version is shutting down"));
+    else if (this.slots.length === 0 && this.replacing === 0) reject(new UnavailableError("no worker is left for this model; reload it"));
+    else {
+      const task: Task = { job: { ...job, id: this.nextId++ }, handle, reject };
+      this.waiting.push(task);
+      this.run();
+      return task;
+    }
+    return null;
+  }
+
+  private checkIdle(): void {
+    if (this.waiting.length === 0 && !this.slots.some((s) => s.running)) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private adopt(worker: Worker): void {
     const slot: Slot = { worker, running: null };
     this.slots.push(slot);
     worker.on("message", (m: WorkerMessage) => {
-      const r = slot.running;
-      if (!r || (m.kind !== "result" && m.kind !== "error") || m.id !== r.job.id) return;
+      const t = slot.running;
+      if (!t || m.kind === "ready" || m.kind === "failed" || m.id !== t.job.id || !t.handle(m)) return;
       slot.running = null;
-      if (m.kind === "result") r.resolve(m.predictions);
-      else r.reject(fromWire(m.error));
       this.run();
     });
     // An uncaught error in the thread is followed by its exit, which is handled below.
     worker.on("error", (e) => this.options.log?.(`worker for ${this.dir} failed: ${e.message}`));
     worker.on("exit", (code) => {
       this.slots.splice(this.slots.indexOf(slot), 1);
-      if (this.closing) return;
-      slot.running?.reject(new Error(`the worker thread scoring this batch exited (code ${code})`));
+      slot.running?.reject(new Error(`the worker thread running this job exited (code ${code})`));
+      slot.running = null;
+      if (this.closing) {
+        if (this.slots.length === 0) for (const t of this.waiting.splice(0)) t.reject(new UnavailableError("this model version is shutting down"));
+        return this.checkIdle();
+      }
       this.options.log?.(`worker for ${this.dir} exited with code ${code}; starting a replacement`);
       this.replacing++;
       spawn(this.dir)
@@ -126,21 +202,22 @@ export class WorkerPool implements Predictor {
         .finally(() => {
           this.replacing--;
           if (this.slots.length === 0 && this.replacing === 0) {
-            for (const r of this.waiting.splice(0)) r.reject(new UnavailableError("no worker is left for this model; reload it"));
+            for (const t of this.waiting.splice(0)) t.reject(new UnavailableError("no worker is left for this model; reload it"));
           }
           this.run();
         });
     });
   }
 
-  /** Hands waiting batches to idle workers. */
+  /** Hands waiting jobs to idle workers. */
   private run(): void {
     for (const slot of this.slots) {
-      if (this.waiting.length === 0) return;
+      if (this.waiting.length === 0) break;
       if (slot.running) continue;
-      const r = this.waiting.shift()!;
-      slot.running = r;
-      slot.worker.postMessage(r.job);
+      const t = this.waiting.shift()!;
+      slot.running = t;
+      slot.worker.postMessage(t.job);
     }
+    this.checkIdle();
   }
 }

@@ -28,6 +28,7 @@ test("requests without the key, or with a wrong one, get 401 and say how to send
   for (const path of ["/v1/models", "/v1/models/m", "/metrics", "/openapi.json", "/no/such/route"]) {
     assert.equal((await call(server, "GET", path)).status, 401, path);
   }
+  assert.equal((await call(server, "POST", "/v1/models/m:generate", { prompt: "a" })).status, 401);
 });
 
 test("the key as a bearer token or an X-API-Key header is let through", async () => {

@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Batcher, type Instance, InputError, type ModelInfo, type Prediction, type Predictor, UnavailableError } from "../../src/serve/index.js";
-
-const INFO: ModelInfo = { task: "regression", labels: null, features: [{ name: "id", type: "numeric" }], metrics: {}, metadata: {} };
+import { Batcher, type BatchPredictor, type Instance, InputError, type Prediction, UnavailableError } from "../../src/serve/index.js";
 
 /** A predictor whose batches the test finishes by hand; each prediction echoes its row's id. */
-class HeldPredictor implements Predictor {
-  readonly info = INFO;
-  readonly ready = true;
+class HeldPredictor implements BatchPredictor {
   readonly batches: Instance[][] = [];
   private readonly open: { rows: Instance[]; resolve: (p: Prediction[]) => void; reject: (e: unknown) => void }[] = [];
   constructor(readonly capacity = 1) {}
@@ -24,8 +20,6 @@ class HeldPredictor implements Predictor {
     if (error) b.reject(error);
     else b.resolve(b.rows.map((r) => ({ echo: r.id })));
   }
-
-  async close(): Promise<void> {}
 }
 
 const rows = (...ids: number[]): Instance[] => ids.map((id) => ({ id }));
@@ -105,16 +99,13 @@ test("maxBatch 1 scores every request on its own", async () => {
 });
 
 test("a batch that fails on one request's row is scored again request by request, so only that request fails", async () => {
-  const p: Predictor = {
-    info: INFO,
+  const p: BatchPredictor = {
     capacity: 1,
-    ready: true,
     async predict(batch) {
       const bad = batch.findIndex((r) => r.id === -1);
       if (bad >= 0) throw new InputError("not a valid id", bad, "id");
       return batch.map((r) => ({ echo: r.id }));
     },
-    async close() {},
   };
   const b = new Batcher(p, { maxBatch: 8, maxDelayMs: 0 });
   // The first request occupies the worker, so the next three share a batch.

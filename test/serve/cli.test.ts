@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { io } from "../../src/index.js";
+import { CharTokenizer, GPT, saveBundle } from "../../src/llm/index.js";
 import { REPO } from "../helpers.js";
 import { type Answer, assertSamePredictions, call, goodRow, makeBundle, predict, tempDir } from "./helpers.js";
 
@@ -130,4 +131,19 @@ test("a bundle that cannot be loaded stops lathe serve with one line and exit co
   assert.ok(r, "lathe serve started without a bundle");
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^error: cannot load model "missing" from .*missing: .*no such model bundle directory\n$/);
+});
+
+test("lathe serve serves a language model: :generate gives lathe lm generate's text, within --max-new-tokens", async () => {
+  const dir = join(tmp.dir, "tiny-lm");
+  const tok = CharTokenizer.fromText("To be, or not to be: that is the question.\n");
+  await saveBundle(dir, new GPT({ vocabSize: tok.vocabSize, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16 }, { seed: 2 }), { tokenizer: tok });
+  const cli = execFileSync(process.execPath, [LATHE, "lm", "generate", dir, "--prompt", "To be", "--max-new-tokens", "30", "--seed", "3"], { encoding: "utf8" });
+  const s = await serveCli([dir, "--max-new-tokens", "30", "--log-level", "warn"]);
+  const r = await call(s, "POST", "/v1/models/tiny-lm:generate", { prompt: "To be", max_new_tokens: 30, seed: 3 });
+  assert.equal(r.status, 200);
+  assert.equal(`To be${r.body.text}\n`, cli);
+  const over = await call(s, "POST", "/v1/models/tiny-lm:generate", { prompt: "To be", max_new_tokens: 31 });
+  assert.deepEqual([over.status, over.body.error.field], [400, "max_new_tokens"]);
+  s.proc.kill("SIGTERM");
+  assert.equal(await s.exit, 0);
 });

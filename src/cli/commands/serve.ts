@@ -1,4 +1,4 @@
-/** `lathe serve`: the HTTP inference server for model bundles (see docs/SERVING.md). */
+/** `lathe serve`: the HTTP inference server for model bundles and language models (see docs/SERVING.md). */
 import { type Command, InvalidArgumentError } from "commander";
 import { DEFAULTS, handleSignals, serve } from "../../serve/index.js";
 import { integer } from "../args.js";
@@ -12,6 +12,7 @@ interface ServeFlags {
   workers: number;
   apiKey?: string;
   maxRows: number;
+  maxNewTokens: number;
   bodyLimit: number;
   logLevel: string;
 }
@@ -46,8 +47,11 @@ function level(value: string): string {
 export function registerServe(program: Command): void {
   const cmd = program
     .command("serve")
-    .description("serve model bundles over HTTP/JSON: POST /v1/models/{name}:predict, with micro-batching, worker threads, metrics and hot reload")
-    .argument("<bundle...>", "model bundle directories; each is served under its directory's name, or under NAME with NAME=DIR")
+    .description(
+      "serve model bundles over HTTP/JSON: POST /v1/models/{name}:predict for tabular models, POST /v1/models/{name}:generate (streaming) for language models; " +
+        "with micro-batching, worker threads, metrics and hot reload",
+    )
+    .argument("<bundle...>", "model bundles, Lathe LM bundles, lathe lm train runs or Hugging Face GPT-2 directories; each is served under its directory's name, or under NAME with NAME=DIR")
     .option("--port <n>", "TCP port (0 picks a free one)", integer, DEFAULTS.port)
     .option("--host <address>", "interface to bind (default 127.0.0.1; 0.0.0.0 when an API key is set)")
     .option("--max-batch <rows>", "most rows scored together in one batch (1 turns batching off)", positive, DEFAULTS.maxBatch)
@@ -55,6 +59,7 @@ export function registerServe(program: Command): void {
     .option("--workers <n>", "worker threads per model", positive, DEFAULTS.workers)
     .option("--api-key <key>", "require this key (Authorization: Bearer or X-API-Key); default: the LATHE_API_KEY environment variable")
     .option("--max-rows <n>", "most instances in one request (more is answered 413)", positive, DEFAULTS.maxRows)
+    .option("--max-new-tokens <n>", "most tokens one generate request may ask for (more is answered 400)", positive, DEFAULTS.maxNewTokens)
     .option("--body-limit <size>", "largest request body, e.g. 4mb (more is answered 413)", bytes, DEFAULTS.bodyLimit)
     .option("--log-level <level>", `request and server log level (${LEVELS.join(", ")})`, level, "info");
   withCommonOptions(cmd, false).action(
@@ -69,13 +74,16 @@ export function registerServe(program: Command): void {
         maxDelayMs: flags.maxDelayMs,
         workers: flags.workers,
         maxRows: flags.maxRows,
+        maxNewTokens: flags.maxNewTokens,
         bodyLimit: flags.bodyLimit,
         logger: { level: flags.logLevel },
       });
       handleSignals(server);
       // On stderr whatever the log level, so a person (or a script) always sees where to connect.
-      const names = server.registry.list().map((v) => `${v.spec.name} (${v.spec.dir})`);
-      note(`lathe serve: serving ${names.join(", ")} at ${server.url}/v1/models/{name}:predict`);
+      const models = server.registry.list();
+      const names = models.map((v) => `${v.spec.name} (${v.spec.dir}${v.info.languageModel ? ", language model" : ""})`);
+      const routes = [...new Set(models.map((v) => (v.info.languageModel ? "generate" : "predict")))].sort().reverse();
+      note(`lathe serve: serving ${names.join(", ")} at ${server.url}/v1/models/{name}:${routes.join("|")}`);
     }),
   );
 }
