@@ -1,7 +1,8 @@
 import { type ConvPadding, conv1d, conv2d } from "../ops/functional.js";
 import { empty } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkInt, ntuple } from "./args.js";
+import { ntupleMin } from "../ops/nn_args.js";
+import { checkInt } from "./args.js";
 import { resetAffine } from "./linear.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -41,9 +42,9 @@ abstract class ConvNd extends Module {
     if (outChannels % groups !== 0) throw new RangeError(`${name}: outChannels (${outChannels}) must be divisible by groups (${groups})`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
-    this.kernelSize = ntuple(name, "kernelSize", kernelSize, n, 1);
-    this.stride = ntuple(name, "stride", opts.stride ?? 1, n, 1);
-    this.dilation = ntuple(name, "dilation", opts.dilation ?? 1, n, 1);
+    this.kernelSize = ntupleMin(kernelSize, n, 1, name, "kernelSize");
+    this.stride = ntupleMin(opts.stride ?? 1, n, 1, name, "stride");
+    this.dilation = ntupleMin(opts.dilation ?? 1, n, 1, name, "dilation");
     this.groups = groups;
     const padding = opts.padding ?? 0;
     if (typeof padding === "string") {
@@ -51,7 +52,7 @@ abstract class ConvNd extends Module {
       if (padding === "same" && this.stride.some((s) => s !== 1)) throw new RangeError(`${name}: padding "same" is not supported for strided convolutions`);
       this.padding = padding;
     } else {
-      this.padding = ntuple(name, "padding", padding, n);
+      this.padding = ntupleMin(padding, n, 0, name, "padding");
     }
     const paddingMode = opts.paddingMode ?? "zeros";
     if (paddingMode !== "zeros") throw new TypeError(`${name}: paddingMode ${JSON.stringify(paddingMode)} is not supported (only "zeros")`);

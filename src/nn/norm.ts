@@ -3,7 +3,8 @@ import { batchNorm, fill_, groupNorm, layerNorm } from "../ops/functional.js";
 import { ones, zeros } from "../tensor/creation.js";
 import { fmtShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkInt, ntuple } from "./args.js";
+import { ntupleMin } from "../ops/nn_args.js";
+import { checkInt } from "./args.js";
 import { ones_, zeros_ } from "./init.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
@@ -132,7 +133,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
     const shape = typeof normalizedShape === "number" ? [normalizedShape] : Array.from(normalizedShape);
-    this.normalizedShape = ntuple("LayerNorm", "normalizedShape", shape, shape.length);
+    this.normalizedShape = ntupleMin(shape, shape.length, 0, "LayerNorm", "normalizedShape");
     this.eps = opts.eps ?? 1e-5;
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
     this.weight = this.elementwiseAffine ? new Parameter(ones(this.normalizedShape)) : null;

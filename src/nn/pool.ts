@@ -1,6 +1,6 @@
 import { type AvgPoolOptions, type MaxPoolOptions, adaptiveAvgPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d } from "../ops/functional.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { ntuple } from "./args.js";
+import { ntupleMin } from "../ops/nn_args.js";
 import { Module } from "./module.js";
 import { fmtArg } from "./repr.js";
 
@@ -21,10 +21,10 @@ abstract class MaxPoolNd extends Module {
     this.padding = opts.padding ?? 0;
     this.dilation = opts.dilation ?? 1;
     this.ceilMode = opts.ceilMode ?? false;
-    const k = ntuple(name, "kernelSize", kernelSize, n, 1);
-    ntuple(name, "stride", this.stride, n, 1);
-    ntuple(name, "dilation", this.dilation, n, 1);
-    if (ntuple(name, "padding", this.padding, n).some((p, i) => p > k[i] / 2)) {
+    const k = ntupleMin(kernelSize, n, 1, name, "kernelSize");
+    ntupleMin(this.stride, n, 1, name, "stride");
+    ntupleMin(this.dilation, n, 1, name, "dilation");
+    if (ntupleMin(this.padding, n, 0, name, "padding").some((p, i) => p > k[i] / 2)) {
       throw new RangeError(`${name}: padding ${fmtArg(this.padding)} must be at most half of kernelSize ${fmtArg(kernelSize)}`);
     }
   }
@@ -76,9 +76,9 @@ abstract class AvgPoolNd extends Module {
     this.padding = opts.padding ?? 0;
     this.ceilMode = opts.ceilMode ?? false;
     this.countIncludePad = opts.countIncludePad ?? true;
-    const k = ntuple(name, "kernelSize", kernelSize, n, 1);
-    ntuple(name, "stride", this.stride, n, 1);
-    if (ntuple(name, "padding", this.padding, n).some((p, i) => p > k[i] / 2)) {
+    const k = ntupleMin(kernelSize, n, 1, name, "kernelSize");
+    ntupleMin(this.stride, n, 1, name, "stride");
+    if (ntupleMin(this.padding, n, 0, name, "padding").some((p, i) => p > k[i] / 2)) {
       throw new RangeError(`${name}: padding ${fmtArg(this.padding)} must be at most half of kernelSize ${fmtArg(kernelSize)}`);
     }
   }

@@ -97,10 +97,3 @@ export function checkFloat(op: string, ...ts: Tensor[]): void {
 export function checkDtype(op: string, t: Tensor, dtype: DType, what: string): void {
   if (t.dtype !== dtype) throw new TypeError(`${op}: ${what} must be ${dtype}, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
 }
-
-/** Accepts a single int or a pair, as PyTorch's `_pair`. */
-export function pair(v: number | readonly number[], op: string, what: string): [number, number] {
-  const p = typeof v === "number" ? [v, v] : v;
-  if (p.length !== 2 || !p.every((x) => Number.isInteger(x))) throw new TypeError(`${op}: ${what} must be an int or a pair of ints, got ${JSON.stringify(v)}`);
-  return [p[0], p[1]];
-}
