@@ -134,7 +134,7 @@ async function main(): Promise<void> {
       if (w === "GPT2") {
         for (const proc of gpt2Round(plan, gpt2Dir, GPT2_SHAPE, torchForGpt2)) {
           const t = performance.now();
-          const run = await runOnce(proc, plan.peerTimeout);
+          const run = await runOnce(proc, plan);
           samples.push(...run.samples);
           if (run.info && proc.id !== LATHE) peerInfo[`${proc.id}/GPT2`] = run.info;
           if (run.error) failures.push(`${proc.id} ${w} round ${round}: ${run.error}`);

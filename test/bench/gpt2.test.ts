@@ -43,7 +43,7 @@ describe("GPT2 workload", () => {
 
   test("Lathe's child process reports load, memory, prefill and generation", async () => {
     await ensureGpt2Dir(dir, TINY);
-    const run = await runOnce(gpt2LathePeer(PLAN, dir, SHAPE), PLAN.peerTimeout);
+    const run = await runOnce(gpt2LathePeer(PLAN, dir, SHAPE), PLAN);
     assert.equal(run.error, null);
     lathe = run.samples;
     assert.deepEqual(lathe.map((s) => s.config), [
@@ -62,7 +62,7 @@ describe("GPT2 workload", () => {
 
   test("PyTorch on the same checkpoint generates Lathe's tokens", { skip: torchMissing() ?? false }, async () => {
     await ensureGpt2Dir(dir, TINY);
-    const run = await runOnce(gpt2TorchPeer(PLAN, dir, SHAPE), PLAN.peerTimeout);
+    const run = await runOnce(gpt2TorchPeer(PLAN, dir, SHAPE), PLAN);
     assert.equal(run.error, null);
     assert.deepEqual(run.samples.map((s) => s.config), lathe.map((s) => s.config).filter((c) => !c.startsWith("ArrayBuffers")));
     assert.deepEqual(idsAgreement(generation(lathe), generation(run.samples)), { agree: SHAPE.newTokens, of: SHAPE.newTokens });
