@@ -3,8 +3,10 @@
  * processes and the torch script (which receives the plan as JSON on its command line).
  */
 
-export type WorkloadId = "W1" | "W2" | "W3" | "W4";
-export const WORKLOADS: readonly WorkloadId[] = ["W1", "W2", "W3", "W4"];
+export type WorkloadId = "W1" | "W2" | "W3" | "W4" | "GPT2";
+export const WORKLOADS: readonly WorkloadId[] = ["W1", "W2", "W3", "W4", "GPT2"];
+/** Left out of --quick unless named with --only: GPT-2 small takes minutes and a 500 MB checkpoint. */
+export const NOT_QUICK: readonly WorkloadId[] = ["GPT2"];
 
 export interface Plan {
   rounds: number;
@@ -29,7 +31,8 @@ export const QUICK_PLAN: Plan = { rounds: 1, reps: 2, minTime: 0.1, longTime: 0.
 
 /**
  * One measured case of one peer in one round, as every peer prints it (one JSON object per
- * line). The metric is `work / seconds` for each sample, so all metrics are "higher is better".
+ * line). The metric is `work / seconds` for each sample, so rates are "higher is better";
+ * measurements that are not rates (load time, memory) give `values` instead.
  */
 export interface Sample {
   workload: WorkloadId;
@@ -43,6 +46,8 @@ export interface Sample {
   work: number;
   /** Seconds per call, one entry per sample. */
   seconds: number[];
+  /** The metric's values themselves, for measurements that are not rates (then `seconds` is empty). */
+  values?: number[];
   error?: string;
   extra?: Record<string, unknown>;
 }

@@ -5,9 +5,11 @@
  * overhead) and the costliest kernels. A diagnostic for docs/PERFORMANCE.md, not a benchmark:
  * the timers add ~0.1 µs per kernel call.
  *
- *   npm run build && node dist/bench/profile.js [W1,W2,W3,W4]
+ *   npm run build && node dist/bench/profile.js [W1,W2,W3,W4,GPT2]
  */
 import { K } from "../src/backend/index.js";
+import { loadPretrained } from "../src/llm/index.js";
+import { GPT2_SHAPE, GPT2_SMALL, ensureGpt2Dir, gpt2CacheDir, gpt2Generate, gpt2Prefill } from "./workloads/gpt2.js";
 import { gemmStep } from "./workloads/lathe_gemm.js";
 import { W4_CONFIG, gptGenerate, gptTrainStep } from "./workloads/lathe_gpt.js";
 import { lenetInferStep, lenetTrainStep } from "./workloads/lathe_lenet.js";
@@ -60,7 +62,7 @@ function profile(label: string, step: () => unknown, iters: number): void {
     `(${((1000 * (total - inside)) / calls).toFixed(1)} µs per kernel call)\n  top kernels (ms/calls per step): ${top.join(", ")}`);
 }
 
-const only = (process.argv[2] ?? "W1,W2,W3,W4").split(",");
+const only = (process.argv[2] ?? "W1,W2,W3,W4,GPT2").split(",");
 console.log(`backend ${K.name}`);
 if (only.includes("W1")) for (const n of [128, 1024]) profile(`W1 n=${n}`, gemmStep(n), n < 1024 ? 400 : 10);
 if (only.includes("W2")) for (const b of [32, 256]) profile(`W2 batch=${b}`, mlpTrainStep(b), 400);
@@ -72,4 +74,11 @@ if (only.includes("W4")) {
   profile("W4 train,B=16,T=128", gptTrainStep(W4_CONFIG, 16), 8);
   profile("W4 generate,kvcache (200 tokens)", gptGenerate(W4_CONFIG, 200, true), 3);
   profile("W4 generate,full-recompute (200 tokens)", gptGenerate(W4_CONFIG, 200, false), 3);
+}
+if (only.includes("GPT2")) {
+  const dir = gpt2CacheDir();
+  await ensureGpt2Dir(dir, GPT2_SMALL);
+  const { model } = await loadPretrained(dir);
+  profile(`GPT2 prefill (${GPT2_SHAPE.promptTokens} tokens)`, gpt2Prefill(model, GPT2_SHAPE.promptTokens), 3);
+  profile("GPT2 generate,kvcache (16 tokens)", gpt2Generate(model, 16), 2);
 }

@@ -25,7 +25,7 @@ export function summarize(samples: readonly Sample[]): ResultRow[] {
       row = { workload: s.workload, config: s.config, metric: s.metric, peer: s.peer, variant: s.variant, errors: [], values: [] };
       rows.set(key, row);
     }
-    row.values.push(...s.seconds.map((t) => s.work / t));
+    row.values.push(...(s.values ?? s.seconds.map((t) => s.work / t)));
     if (s.error && !row.errors.includes(s.error)) row.errors.push(s.error);
   }
   return [...rows.values()].map(({ values, ...row }) => (values.length ? { ...row, ...stats(values) } : row));

@@ -60,8 +60,13 @@ export class PeerProcess {
     });
   }
 
-  close(): void {
-    this.#child?.stdin.end();
+  /** Ends the child (closes its stdin); resolves once it has exited, so the next process does not share the cores with its teardown. */
+  close(): Promise<void> {
+    const child = this.#child;
+    if (!child) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+    child.stdin.end();
+    return exited;
   }
 
   #start(): Child {

@@ -1,5 +1,5 @@
 """PyTorch peer for `npm run bench` (W1-W4), the workloads of ../shared/peers/torch_bench.py
-timed by the method of ../timing.ts.
+timed by the method of ../timing.ts (timing.py).
 
 Usage: /usr/bin/python3 torch_bench.py '<plan json>' PEER_LABEL, then workload ids (W1..W4)
 on stdin, one a line: the protocol of child.ts. Prints {"info": ...} once, then for each
@@ -9,45 +9,20 @@ installed, LD_LIBRARY_PATH pointing at it (the pthread build oversubscribes 2 co
 import json
 import math
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from timing import measure
+
 torch.set_num_threads(2)
 torch.manual_seed(0)
 PLAN, PEER = json.loads(sys.argv[1]), sys.argv[2]
-SLOW_CALL_S, GLACIAL_CALL_S = 1.0, 8.0
-
-
-def measure(fn, min_time, warmup=2, warmup_time=0.2):
-    """Seconds per call, one entry per sample; same rules as measure() in ../timing.ts."""
-    reps = PLAN["reps"]
-    start = time.perf_counter()
-    fn()
-    first = time.perf_counter() - start
-    if first >= GLACIAL_CALL_S:
-        return [first]
-    if first >= SLOW_CALL_S:
-        return [time_calls(fn, 1) for _ in range(min(reps, 2))]
-    k = 1
-    while k < warmup or time.perf_counter() - start < warmup_time:
-        fn()
-        k += 1
-    iters = max(1, int(min_time / max(time_calls(fn, 1), 1e-9)))
-    return [time_calls(fn, iters) for _ in range(reps)]
-
-
-def time_calls(fn, iters):
-    t = time.perf_counter()
-    for _ in range(iters):
-        fn()
-    return (time.perf_counter() - t) / iters
 
 
 def emit(workload, config, metric, work, fn, long=False):
-    seconds = measure(fn, PLAN["longTime"] if long else PLAN["minTime"])
+    seconds = measure(fn, PLAN["reps"], PLAN["longTime"] if long else PLAN["minTime"])
     print(json.dumps({"workload": workload, "peer": PEER, "config": config, "variant": "", "metric": metric,
                       "work": work, "seconds": seconds}), flush=True)
 
