@@ -73,7 +73,7 @@ export async function loadPretrained(dir: string): Promise<Pretrained> {
 
   const model = new GPT(config, { skipInit: true });
   try {
-    model.loadStateDict(state);
+    model.loadStateDict(state, { assign: true });
   } catch (err) {
     throw new Error(`loadPretrained: ${weightsPath} does not fit ${configPath}: ${(err as Error).message}`);
   }

@@ -9,6 +9,13 @@ import { indentTail } from "./repr.js";
 export interface LoadStateDictOptions {
   /** Require the keys to match exactly (default true). Shape mismatches are errors either way. */
   strict?: boolean;
+  /**
+   * Take the state dict's tensors as the parameters and buffers instead of copying into them,
+   * as PyTorch's `assign=True`: no second copy of the weights (loading a checkpoint). Each
+   * parameter keeps its requiresGrad; a tensor given for several keys becomes one parameter.
+   * Optimizers built before the load still hold the old parameters.
+   */
+  assign?: boolean;
 }
 
 export interface LoadStateDictResult {
@@ -27,6 +34,8 @@ export interface LoadStateDictResult {
  * Buffers (non-learnable state such as BatchNorm's running statistics) are plain tensors, so
  * they are declared explicitly with registerBuffer().
  */
+type StateEntry = [key: string, tensor: Tensor, owner: Module, name: string];
+
 export abstract class Module {
   /** Train or eval mode; set with train()/eval(), read by Dropout and BatchNorm. */
   training = true;
@@ -175,9 +184,10 @@ export abstract class Module {
    * parameters, then its persistent buffers, then its children's entries, and a tensor
    * shared between modules appears under every name.
    */
-  #stateEntries(prefix: string, out: [string, Tensor][]): [string, Tensor][] {
-    for (const [name, p] of this.#ownParameters()) out.push([prefix + name, p]);
-    for (const [name, b] of this.#ownBuffers(true)) out.push([prefix + name, b]);
+  /** [key, tensor, owning module, attribute name] for every parameter and persistent buffer. */
+  #stateEntries(prefix: string, out: StateEntry[]): StateEntry[] {
+    for (const [name, p] of this.#ownParameters()) out.push([prefix + name, p, this, name]);
+    for (const [name, b] of this.#ownBuffers(true)) out.push([prefix + name, b, this, name]);
     for (const [name, child] of this.#ownChildren()) child.#stateEntries(`${prefix}${name}.`, out);
     return out;
   }
@@ -214,14 +224,30 @@ export abstract class Module {
       if (!(src instanceof Tensor)) throw new TypeError(`loadStateDict: value for "${key}" is not a Tensor`);
       if (!shapesEqual(src.shape, target.shape)) {
         errors.push(`size mismatch for ${key}: shape ${fmtShape(src.shape)} in the state dict, ${fmtShape(target.shape)} in the model`);
+      } else if (opts.assign && src.dtype !== target.dtype) {
+        errors.push(`dtype mismatch for ${key}: ${src.dtype} in the state dict, ${target.dtype} in the model (assign does not convert)`);
       }
     }
     if (errors.length) {
       throw new Error(`loadStateDict: cannot load the state dict into ${this.constructor.name}:\n  ${errors.join("\n  ")}`);
     }
-    noGrad(() => {
-      for (const [key, target] of entries) if (Object.hasOwn(stateDict, key)) copy_(target, stateDict[key]);
-    });
+    if (opts.assign) {
+      const assigned = new Map<Tensor, Tensor>();
+      for (const [key, target, owner, name] of entries) {
+        if (!Object.hasOwn(stateDict, key)) continue;
+        const src = stateDict[key];
+        let value = assigned.get(src);
+        if (!value) {
+          value = target instanceof Parameter ? new Parameter(detach(src), target.requiresGrad) : detach(src);
+          assigned.set(src, value);
+        }
+        (owner as unknown as Record<string, unknown>)[name] = value;
+      }
+    } else {
+      noGrad(() => {
+        for (const [key, target] of entries) if (Object.hasOwn(stateDict, key)) copy_(target, stateDict[key]);
+      });
+    }
     return { missingKeys, unexpectedKeys };
   }
 

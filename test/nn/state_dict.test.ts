@@ -92,6 +92,44 @@ describe("loading a PyTorch state dict", () => {
   });
 });
 
+describe("loadStateDict with assign", () => {
+  test("takes the given tensors as parameters and buffers, keeping requiresGrad", () => {
+    const model = new SmallCNN();
+    model.bn1.weight!.requiresGrad = false;
+    const sd = torchStateDict(cases.small_cnn);
+    model.loadStateDict(sd, { assign: true });
+    assert.equal(model.conv1.weight.data, sd["conv1.weight"].data);
+    assert.ok(model.conv1.weight instanceof nn.Parameter && model.conv1.weight.requiresGrad && model.conv1.weight.isLeaf);
+    assert.equal(model.bn1.weight!.requiresGrad, false);
+    assert.equal(model.bn1.running_var!.data, sd["bn1.running_var"].data);
+    assert.equal(model.bn1.num_batches_tracked!.item(), 7);
+    assert.equal(model.parameters().length, new SmallCNN().parameters().length);
+  });
+
+  test("one tensor given for two keys becomes one shared parameter", () => {
+    class Tied extends nn.Module {
+      a = new nn.Linear(2, 2, { bias: false });
+      b = new nn.Linear(2, 2, { bias: false });
+      forward(x: Tensor): Tensor {
+        return this.b.forward(this.a.forward(x));
+      }
+    }
+    const w = randn([2, 2]);
+    const m = new Tied();
+    m.loadStateDict({ "a.weight": w, "b.weight": w }, { assign: true });
+    assert.equal(m.a.weight, m.b.weight);
+    assert.equal(m.parameters().length, 1);
+  });
+
+  test("a dtype mismatch is an error and changes nothing", () => {
+    const lin = new nn.Linear(1, 1);
+    const before = lin.weight;
+    assert.throws(() => lin.loadStateDict({ weight: zeros([1, 1], { dtype: "int32" }), bias: zeros([1]) }, { assign: true }),
+      /dtype mismatch for weight: int32 in the state dict, float32 in the model/);
+    assert.equal(lin.weight, before);
+  });
+});
+
 describe("loadStateDict errors", () => {
   test("missing and unexpected keys throw when strict, naming them", () => {
     const lin = new nn.Linear(2, 2);
