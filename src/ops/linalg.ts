@@ -122,7 +122,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const od = out.data as Float32Array;
   if (bias) {
     const bd = f32(bias);
-    for (let r = 0; r < rows; r++) od.set(bd, r * outF);
+    // Bias rows by doubling (log2(rows) copies, not one set() per row), then accumulate x·wᵀ.
+    if (rows > 0) od.set(bd, 0);
+    for (let filled = outF; filled < od.length; filled *= 2) od.copyWithin(filled, 0, Math.min(filled, od.length - filled));
   }
   K.gemm(1, rows, outF, inF, xd, 0, 0, false, wd, 0, 0, true, od, 0, 0, bias != null);
   const inputs = bias ? [x, weight, bias] : [x, weight];
