@@ -6,7 +6,7 @@
  * the layers' own default initialisation would only be thrown away — and for GPT-2's
  * 50257 × 768 embedding, drawing those normals takes seconds.
  */
-import { add, matmul, reshape } from "../ops/functional.js";
+import { addmm, matmul, reshape } from "../ops/functional.js";
 import { checkInt } from "../nn/args.js";
 import { Embedding as NNEmbedding, Linear as NNLinear, Module, Parameter } from "../nn/index.js";
 import { zeros } from "../tensor/creation.js";
@@ -36,8 +36,8 @@ export class Conv1D extends Module {
 
   forward(x: Tensor): Tensor {
     // All leading dims as rows of one GEMM: the weight is read in its stored order, never copied.
-    let y = matmul(reshape(x, [-1, this.inFeatures]), this.weight);
-    if (this.bias) y = add(y, this.bias);
+    const rows = reshape(x, [-1, this.inFeatures]);
+    const y = this.bias ? addmm(this.bias, rows, this.weight) : matmul(rows, this.weight);
     return reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 

@@ -3,6 +3,7 @@ import { record } from "../autograd/node.js";
 import { broadcastShapes, fmtShape, numel } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkFloat, contiguousData, f32, sumToShape, uninitialized } from "./util.js";
+import { add, mul } from "./elementwise.js";
 import { expand, reshape, squeeze, transpose, unsqueeze } from "./view.js";
 
 /** How a [..., r, c] tensor is handed to the GEMM kernel without copying when possible. */
@@ -115,31 +116,68 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
     throw new RangeError(`linear: bias of shape ${fmtShape(bias.shape)} does not match weight of shape ${fmtShape(weight.shape)} (expected [${outF}])`);
   }
+  return affine("LinearBackward", x, weight, true, bias ?? null);
+}
+
+export interface AddmmOptions {
+  /** Multiplies input (default 1). */
+  beta?: number;
+  /** Multiplies mat1·mat2 (default 1). */
+  alpha?: number;
+}
+
+/**
+ * beta·input + alpha·(mat1·mat2) for 2-d mat1 [n, m] and mat2 [m, p], input broadcasting to
+ * [n, p], as torch.addmm. With a bias row as input and beta = alpha = 1 (Hugging Face's Conv1D)
+ * it is one GEMM into the pre-filled bias, as linear.
+ */
+export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOptions = {}): Tensor {
+  checkFloat("addmm", input, mat1, mat2);
+  if (mat1.ndim !== 2 || mat2.ndim !== 2 || mat1.shape[1] !== mat2.shape[0]) {
+    throw new RangeError(`addmm: mat1 of shape ${fmtShape(mat1.shape)} and mat2 of shape ${fmtShape(mat2.shape)} cannot be multiplied (expected 2-d [n, m] and [m, p])`);
+  }
+  const outShape = [mat1.shape[0], mat2.shape[1]];
+  broadcastShapes(input.shape, outShape, `addmm (input of shape ${fmtShape(input.shape)} against mat1·mat2 of shape ${fmtShape(outShape)})`);
+  const beta = opts.beta ?? 1;
+  const alpha = opts.alpha ?? 1;
+  if (beta === 1 && alpha === 1 && input.ndim === 1 && input.shape[0] === outShape[1]) return affine("AddmmBackward", mat1, mat2, false, input);
+  const product = matmul(mat1, mat2);
+  return add(beta === 1 ? input : mul(input, beta), alpha === 1 ? product : mul(product, alpha));
+}
+
+/**
+ * x·w + b over the last dim of x, w stored [out, in] (`wTransposed`, linear) or [in, out]
+ * (addmm, Conv1D); b is [out] or null. Shapes already checked.
+ */
+function affine(name: string, x: Tensor, weight: Tensor, wTransposed: boolean, bias: Tensor | null): Tensor {
+  const [inF, outF] = wTransposed ? [weight.shape[1], weight.shape[0]] : weight.shape;
   const rows = x.numel() / inF;
   const xd = f32(x);
   const wd = f32(weight);
   const out = uninitialized([...x.shape.slice(0, -1), outF]);
   const od = out.data as Float32Array;
   if (bias) {
-    const bd = f32(bias);
-    // Bias rows by doubling (log2(rows) copies, not one set() per row), then accumulate x·wᵀ.
-    if (rows > 0) od.set(bd, 0);
+    // Bias rows by doubling (log2(rows) copies, not one set() per row), then accumulate x·w.
+    if (rows > 0) od.set(f32(bias), 0);
     for (let filled = outF; filled < od.length; filled *= 2) od.copyWithin(filled, 0, Math.min(filled, od.length - filled));
   }
-  K.gemm(1, rows, outF, inF, xd, 0, 0, false, wd, 0, 0, true, od, 0, 0, bias != null);
+  K.gemm(1, rows, outF, inF, xd, 0, 0, false, wd, 0, 0, wTransposed, od, 0, 0, bias !== null);
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return record("LinearBackward", out, inputs, (g) => {
+  return record(name, out, inputs, (g) => {
     const gd = f32(g);
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
     if (x.requiresGrad) {
+      // gx = g·wᵀ: w [out, in] is already that matrix; w [in, out] is read transposed.
       gx = uninitialized(x.shape);
-      K.gemm(1, rows, inF, outF, gd, 0, 0, false, wd, 0, 0, false, gx.data as Float32Array, 0, 0, false);
+      K.gemm(1, rows, inF, outF, gd, 0, 0, false, wd, 0, 0, !wTransposed, gx.data as Float32Array, 0, 0, false);
     }
     if (weight.requiresGrad) {
+      // gw = gᵀ·x for [out, in], xᵀ·g for [in, out].
       gw = uninitialized(weight.shape);
-      K.gemm(1, outF, inF, rows, gd, 0, 0, true, xd, 0, 0, false, gw.data as Float32Array, 0, 0, false);
+      if (wTransposed) K.gemm(1, outF, inF, rows, gd, 0, 0, true, xd, 0, 0, false, gw.data as Float32Array, 0, 0, false);
+      else K.gemm(1, inF, outF, rows, xd, 0, 0, true, gd, 0, 0, false, gw.data as Float32Array, 0, 0, false);
     }
     if (bias?.requiresGrad) {
       gb = uninitialized([outF]);

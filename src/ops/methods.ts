@@ -109,6 +109,8 @@ declare module "../tensor/tensor.js" {
     matmul(other: Tensor): Tensor;
     mm(other: Tensor): Tensor;
     bmm(other: Tensor): Tensor;
+    /** beta·this + alpha·(mat1·mat2), as torch.Tensor.addmm. */
+    addmm(mat1: Tensor, mat2: Tensor, opts?: L.AddmmOptions): Tensor;
     // in place
     copy_(src: Tensor): this;
     fill_(value: number): this;
@@ -211,6 +213,7 @@ P.bool = function () { return V.to(this, "bool"); };
 P.matmul = function (o) { return L.matmul(this, o); };
 P.mm = function (o) { return L.mm(this, o); };
 P.bmm = function (o) { return L.bmm(this, o); };
+P.addmm = function (m1, m2, opts) { return L.addmm(this, m1, m2, opts); };
 
 P.copy_ = function (src) { return I.copy_(this, src) as typeof this; };
 P.fill_ = function (v) { return I.fill_(this, v) as typeof this; };

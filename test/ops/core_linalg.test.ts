@@ -15,6 +15,9 @@ const OPS: Record<string, OpFn> = {
   matmul_batched_transposed: (i) => i.a.transpose(-1, -2).matmul(i.b),
   matmul_sliced_columns: (i) => i.a.slice(1, 1, 4).matmul(i.b),
   linear_transposed_input: (i) => F.linear(i.x.t(), i.w, i.b),
+  addmm: (i) => F.addmm(i.b, i.a, i.w),
+  addmm_matrix_beta_alpha: (i) => i.b.addmm(i.a, i.w, { beta: 0.5, alpha: -2 }),
+  addmm_transposed_operands: (i) => F.addmm(i.b, i.a.t(), i.w.t()),
 };
 
 describe("linear algebra against PyTorch", () => fixtureTests("linalg", OPS));
@@ -43,6 +46,11 @@ describe("linear algebra gradcheck", () => {
       assertGradcheck((x, w) => F.linear(x, w), [uniform(g, shape), w]);
     }
   });
+  test("addmm, fused (bias row) and general (matrix input, beta, alpha)", () => {
+    assertGradcheck((b, a, w) => F.addmm(b, a, w), [uniform(g, [4]), uniform(g, [3, 2]), uniform(g, [2, 4])]);
+    assertGradcheck((b, a, w) => F.addmm(b, a.t(), w), [uniform(g, [4]), uniform(g, [2, 3]), uniform(g, [2, 4])]);
+    assertGradcheck((b, a, w) => F.addmm(b, a, w, { beta: 0.5, alpha: 3 }), [uniform(g, [3, 1]), uniform(g, [3, 2]), uniform(g, [2, 4])]);
+  });
 });
 
 describe("linear algebra semantics", () => {
@@ -51,6 +59,16 @@ describe("linear algebra semantics", () => {
     const w = randn([5, 4]);
     const b = randn([5]);
     assertClose(F.linear(x, w, b), x.matmul(w.t()).add(b), { atol: 1e-5 });
+  });
+
+  test("addmm equals input + mat1·mat2, and names the shapes when they do not fit", () => {
+    const a = randn([5, 3]);
+    const w = randn([3, 4]);
+    const b = randn([4]);
+    assertClose(F.addmm(b, a, w), a.matmul(w).add(b), { atol: 1e-5 });
+    assertClose(F.addmm(b.reshape([1, 4]), a, w, { beta: 2 }), a.matmul(w).add(b.mul(2)), { atol: 1e-5 });
+    assert.throws(() => F.addmm(b, a, randn([4, 4])), /addmm: mat1 of shape \[5, 3\] and mat2 of shape \[4, 4\] cannot be multiplied/);
+    assert.throws(() => F.addmm(randn([3]), a, w), /addmm \(input of shape \[3\] against mat1·mat2 of shape \[5, 4\]\)/);
   });
 
   test("output shapes follow PyTorch", () => {
