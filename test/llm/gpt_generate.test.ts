@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { cat, Generator, nn, randint, tensor } from "../../src/index.js";
+import { cat, Generator, nn, randint, randn, tensor } from "../../src/index.js";
 import { GPT, type GPTConfigInit, generate, sampleToken } from "../../src/llm/index.js";
 import { assertClose } from "../helpers.js";
 
@@ -51,6 +51,19 @@ describe("GPT.logits with a KV cache", () => {
     cache.reset();
     assert.equal(cache.length, 0);
     assert.throws(() => m.logits(ids([[1]]), { cache: new GPT({ ...CFG, nLayer: 1 }).createCache() }), /made for 1 layers/);
+  });
+
+  test("each layer's keys and values live in one preallocated buffer, written in place", () => {
+    const m = sharpModel();
+    const cache = m.createCache();
+    m.logits(ids([[3, 1, 4]]), { cache });
+    const layer = cache.layers[1];
+    const buffer = layer.keys?.data;
+    assert.deepEqual(layer.keys?.shape, [1, 2, 8, 8]); // [B, nHead, blockSize, headDim]
+    m.logits(ids([[1]]), { cache });
+    assert.equal(layer.keys?.data, buffer);
+    assert.equal(layer.length, 4);
+    assert.throws(() => layer.append(randn([1, 2, 5, 8]), randn([1, 2, 5, 8])), /KVCache: 5 positions after the 4 cached ones exceed its 8 positions/);
   });
 });
 
