@@ -6,7 +6,7 @@
     "isa_sources": [
       "native/gemm.cc", "native/conv.cc", "native/unary.cc", "native/binary.cc", "native/reduce.cc",
       "native/softmax.cc", "native/layernorm.cc", "native/pool.cc", "native/indexing.cc",
-      "native/optim.cc", "native/peak.cc", "native/table.cc"
+      "native/optim.cc", "native/peak.cc", "native/attention.cc", "native/table.cc"
     ],
     "isa_cflags": ["-O3", "-fPIC", "-fno-math-errno", "-fvisibility=hidden"]
   },
@@ -19,7 +19,7 @@
       "target_name": "lathe",
       "sources": [
         "native/addon.cc", "native/args.cc", "native/bind_linalg.cc", "native/bind_elementwise.cc",
-        "native/bind_nn.cc", "native/cpu.cc", "native/threadpool.cc"
+        "native/bind_nn.cc", "native/bind_attention.cc", "native/cpu.cc", "native/threadpool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

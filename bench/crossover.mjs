@@ -70,6 +70,13 @@ const families = {
     const geo = { planes, h: 8, w: 8, kh: 2, kw: 2, outH: 4, outW: 4, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1 };
     return (b) => () => b.maxPool2d(x, o, idx, geo);
   },
+  "attention, head dim 16": (n) => {
+    // One query row against S keys: n = S·(E + Ev) forward multiply-adds.
+    const S = Math.max(1, n >> 5), E = 16, q = rand(E), k = rand(S * E), v = rand(S * E), o = new Float32Array(E), lse = new Float32Array(1);
+    const at = (data) => ({ data, offset: 0, strides: [0, 0, E, 1] });
+    const geo = { batch: 1, heads: 1, L: 1, S, E, Ev: E, scale: 0.25, causal: false, past: 0 };
+    return (b) => () => b.attention(at(q), at(k), at(v), at(o), lse, geo);
+  },
   "indexSelect rows of 8": (n) => {
     const rows = Math.max(1, n >> 3), x = rand(64 * 8), idx = new Int32Array(rows).map((_, i) => i % 64), o = new Float32Array(rows * 8);
     return (b) => () => b.indexSelect(x, 1, 64, 8, idx, o);

@@ -97,6 +97,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   registerLinalg(env, exports);
   registerElementwise(env, exports);
   registerNN(env, exports);
+  registerAttention(env, exports);
   return exports;
 }
 

@@ -7,5 +7,6 @@ namespace lathe {
 void registerLinalg(Napi::Env env, Napi::Object exports);
 void registerElementwise(Napi::Env env, Napi::Object exports);
 void registerNN(Napi::Env env, Napi::Object exports);
+void registerAttention(Napi::Env env, Napi::Object exports);
 
 }  // namespace lathe

@@ -56,6 +56,24 @@ struct AdamArgs {
   double lr, beta1, beta2, eps, weightDecay; bool decoupled; double step;
 };
 
+// One [batch, heads, len, dim] operand of attention: element [b, h, i, e] at
+// data[b*sb + h*sh + i*sl + e] (data already at the view's offset; unit stride on dim).
+struct AttnView {
+  float* data;
+  int64_t sb, sh, sl;
+};
+
+// Fused attention; query i attends to keys j < S, or j <= past + i when causal (past >= 0).
+// lse holds [batch*heads*L] row logsumexps of the scaled scores. The gradient views are
+// only used by attentionBackward.
+struct AttentionArgs {
+  int64_t batch, heads, L, S, E, Ev, past;
+  float scale;
+  bool causal;
+  AttnView q, k, v, o, gO, gq, gk, gv;
+  float* lse;
+};
+
 struct Kernels {
   const char* isa;
   void (*gemm)(const GemmArgs&);
@@ -80,6 +98,9 @@ struct Kernels {
                     int64_t rows, int64_t cols, double eps);
   void (*layerNormBackward)(const float* g, const float* x, const float* w, const float* mean, const float* rstd,
                             float* gx, float* gw, float* gb, int64_t rows, int64_t cols);
+
+  void (*attention)(const AttentionArgs&);
+  void (*attentionBackward)(const AttentionArgs&);
 
   void (*maxPool2d)(const float* x, float* out, int32_t* indices, const PoolGeometry&);
   void (*maxPool2dBackward)(const float* gOut, const int32_t* indices, float* gx, const PoolGeometry&);

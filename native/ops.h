@@ -26,6 +26,9 @@ void layerNorm(const float* x, const float* w, const float* b, float* out, float
 void layerNormBackward(const float* g, const float* x, const float* w, const float* mean, const float* rstd, float* gx,
                        float* gw, float* gb, int64_t rows, int64_t cols);
 
+void attention(const AttentionArgs& a);
+void attentionBackward(const AttentionArgs& a);
+
 void maxPool2d(const float* x, float* out, int32_t* indices, const PoolGeometry& geo);
 void maxPool2dBackward(const float* gOut, const int32_t* indices, float* gx, const PoolGeometry& geo);
 void avgPool2d(const float* x, float* out, const PoolGeometry& geo, bool countIncludePad);

@@ -14,6 +14,7 @@ const Kernels& table() {
       unary, unaryBackward, binary, where, copy,
       reduce,
       softmax, softmaxBackward, layerNorm, layerNormBackward,
+      attention, attentionBackward,
       maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
       indexSelect, indexAdd, gather, scatterAdd, scatter,
       sgdStep, adamStep,

@@ -46,6 +46,27 @@ export interface Pool2dGeometry {
   dilationH: number; dilationW: number;
 }
 
+/**
+ * Geometry of fused attention: q [batch, heads, L, E], k [batch, heads, S, E], v and the
+ * output [.., S or L, Ev]. With `causal`, query i sits at absolute position past + i and
+ * attends to keys j <= past + i (past = 0: PyTorch's top-left is_causal; past = S - L: the
+ * bottom-right alignment of a KV cache); past must be >= 0, so every row has a key.
+ */
+export interface AttentionGeometry {
+  batch: number; heads: number; L: number; S: number; E: number; Ev: number;
+  scale: number; causal: boolean; past: number;
+}
+
+/**
+ * A 4-d float32 operand of attention: element [b, h, i, e] at offset + b*strides[0] +
+ * h*strides[1] + i*strides[2] + e (unit stride on the last dim, any others; 0 broadcasts).
+ */
+export interface AttentionView {
+  readonly data: Float32Array;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -94,6 +115,17 @@ export interface Backend {
   layerNormBackward(
     g: Float32Array, x: Float32Array, weight: Float32Array | null, mean: Float32Array, rstd: Float32Array,
     gx: Float32Array, gw: Float32Array | null, gb: Float32Array | null, rows: number, cols: number,
+  ): void;
+  /**
+   * out = softmax(q·kᵀ·scale, causally masked)·v without materialising the [L, S] scores
+   * (online softmax over key blocks); lse [batch*heads*L] receives each row's logsumexp of
+   * the scaled scores, which attentionBackward needs.
+   */
+  attention(q: AttentionView, k: AttentionView, v: AttentionView, out: AttentionView, lse: Float32Array, geo: AttentionGeometry): void;
+  /** Gradients of attention (written, not accumulated) from its output, lse and gOut. */
+  attentionBackward(
+    q: AttentionView, k: AttentionView, v: AttentionView, out: AttentionView, gOut: AttentionView, lse: Float32Array,
+    gq: AttentionView, gk: AttentionView, gv: AttentionView, geo: AttentionGeometry,
   ): void;
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, geo: Conv2dGeometry): void;
   conv2dBackwardInput(gOut: Float32Array, w: Float32Array, gx: Float32Array, geo: Conv2dGeometry): void;

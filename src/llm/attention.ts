@@ -37,18 +37,9 @@ export class CausalSelfAttention extends Module {
     const past = cache ? cache.length : 0;
     const [keys, values] = cache ? cache.append(k, v) : [k, v];
     const dropoutP = this.training ? this.attnDropout : 0;
-    // Without a past, PyTorch's top-left-aligned is_causal is the right mask; with one, query i
-    // sits at position past + i and the mask must be aligned to the bottom right.
-    const mask = past === 0 ? { isCausal: T > 1 } : { attnMask: T > 1 ? offsetCausalMask(T, past) : null };
-    const y = scaledDotProductAttention(q, keys, values, { ...mask, dropoutP });
+    // Query i sits at position past + i: the causal mask is aligned to the bottom right.
+    const y = scaledDotProductAttention(q, keys, values, { isCausal: true, causalOffset: past, dropoutP });
+    // y is stored as [B, T, nHead, headDim] (see scaledDotProductAttention), so this reshape is free.
     return this.resid_dropout.forward(this.c_proj.forward(reshape(transpose(y, 1, 2), [B, T, C])));
   }
-}
-
-/** [T, past + T] bool: query i may attend to key j when j <= past + i. */
-function offsetCausalMask(T: number, past: number): Tensor {
-  const S = past + T;
-  const m = new Uint8Array(T * S);
-  for (let i = 0; i < T; i++) m.fill(1, i * S, i * S + past + i + 1);
-  return new Tensor(m, [T, S]);
 }

@@ -1,33 +1,50 @@
-import { cat } from "../ops/functional.js";
+import { K } from "../backend/index.js";
+import { narrow } from "../ops/functional.js";
+import { zeros } from "../tensor/creation.js";
 import { fmtShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 
-/** One attention layer's cached keys and values, each [B, nHead, S, headDim] for the S positions seen so far. */
+/**
+ * One attention layer's cached keys and values: [B, nHead, maxLength, headDim] buffers,
+ * allocated on the first append and written in place, of which the first `length`
+ * positions are filled. The cache is for decoding: what it stores is detached from autograd.
+ */
 export class LayerKV {
   keys: Tensor | null = null;
   values: Tensor | null = null;
+  #length = 0;
+
+  constructor(readonly maxLength: number) {}
 
   get length(): number {
-    return this.keys ? this.keys.shape[2] : 0;
+    return this.#length;
   }
 
   /**
-   * Appends the new positions' keys and values ([B, nHead, T, headDim]) and returns all of
-   * them. Concatenation copies the past each step, which costs about as much as attending to
-   * it; a preallocated buffer would not save that, since the GEMM wants contiguous operands.
+   * Writes the new positions' keys and values ([B, nHead, T, headDim]) after the cached
+   * ones and returns views of all of them (strided views of the buffers, no copy of the past).
    */
   append(k: Tensor, v: Tensor): [Tensor, Tensor] {
-    if (this.keys && this.values) {
-      if (k.shape[0] !== this.keys.shape[0]) {
-        throw new RangeError(`KVCache: keys of shape ${fmtShape(k.shape)} do not continue the cached ${fmtShape(this.keys.shape)} (batch size differs)`);
-      }
-      this.keys = cat([this.keys, k], 2);
-      this.values = cat([this.values, v], 2);
-    } else {
-      this.keys = k;
-      this.values = v;
+    const [B, H, T] = k.shape;
+    const keys = (this.keys ??= zeros([B, H, this.maxLength, k.shape[3]]));
+    const values = (this.values ??= zeros([B, H, this.maxLength, v.shape[3]]));
+    if (B !== keys.shape[0]) {
+      throw new RangeError(`KVCache: keys of shape ${fmtShape(k.shape)} do not continue the cached ${fmtShape(keys.shape)} (batch size differs)`);
     }
-    return [this.keys, this.values];
+    const past = this.#length;
+    if (past + T > this.maxLength) {
+      throw new RangeError(`KVCache: ${T} positions after the ${past} cached ones exceed its ${this.maxLength} positions`);
+    }
+    K.copy(k, narrow(keys, 2, past, T));
+    K.copy(v, narrow(values, 2, past, T));
+    this.#length = past + T;
+    return [narrow(keys, 2, 0, this.#length), narrow(values, 2, 0, this.#length)];
+  }
+
+  /** Forgets the cached positions and drops the buffers. */
+  reset(): void {
+    this.keys = this.values = null;
+    this.#length = 0;
   }
 }
 
@@ -44,7 +61,7 @@ export class KVCache {
   readonly maxLength: number;
 
   constructor(nLayer: number, maxLength: number) {
-    this.layers = Array.from({ length: nLayer }, () => new LayerKV());
+    this.layers = Array.from({ length: nLayer }, () => new LayerKV(maxLength));
     this.maxLength = maxLength;
   }
 
@@ -61,6 +78,6 @@ export class KVCache {
 
   /** Forgets everything, to start new sequences. */
   reset(): void {
-    for (const l of this.layers) l.keys = l.values = null;
+    for (const l of this.layers) l.reset();
   }
 }

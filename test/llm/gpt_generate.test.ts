@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { cat, Generator, nn, randint, tensor } from "../../src/index.js";
+import { cat, Generator, nn, randint, randn, tensor } from "../../src/index.js";
+import { K, setBackend } from "../../src/backend/index.js";
 import { GPT, type GPTConfigInit, generate, sampleToken } from "../../src/llm/index.js";
 import { assertClose } from "../helpers.js";
 
@@ -51,6 +52,42 @@ describe("GPT.logits with a KV cache", () => {
     cache.reset();
     assert.equal(cache.length, 0);
     assert.throws(() => m.logits(ids([[1]]), { cache: new GPT({ ...CFG, nLayer: 1 }).createCache() }), /made for 1 layers/);
+  });
+
+  test("training and cached decoding run the fused attention kernels, with no softmax or mask", () => {
+    const m = sharpModel();
+    const calls: Record<string, number> = {};
+    const saved = K;
+    const counting = Object.fromEntries(Object.entries(saved).map(([name, f]) => [
+      name, typeof f === "function" ? (...args: unknown[]) => { calls[name] = (calls[name] ?? 0) + 1; return (f as (...a: unknown[]) => unknown)(...args); } : f,
+    ])) as typeof K;
+    setBackend(counting);
+    try {
+      const loss = m.forward(ids([[3, 1, 4, 1, 5]])).sum();
+      loss.backward();
+      const cache = m.createCache();
+      m.logits(ids([[3, 1]]), { cache });
+      m.logits(ids([[4]]), { cache });
+    } finally {
+      setBackend(saved);
+    }
+    assert.equal(calls.attention, 3 * CFG.nLayer);
+    assert.equal(calls.attentionBackward, CFG.nLayer);
+    assert.equal(calls.softmax, undefined);
+    assert.equal(calls.where, undefined);
+  });
+
+  test("each layer's keys and values live in one preallocated buffer, written in place", () => {
+    const m = sharpModel();
+    const cache = m.createCache();
+    m.logits(ids([[3, 1, 4]]), { cache });
+    const layer = cache.layers[1];
+    const buffer = layer.keys?.data;
+    assert.deepEqual(layer.keys?.shape, [1, 2, 8, 8]); // [B, nHead, blockSize, headDim]
+    m.logits(ids([[1]]), { cache });
+    assert.equal(layer.keys?.data, buffer);
+    assert.equal(layer.length, 4);
+    assert.throws(() => layer.append(randn([1, 2, 5, 8]), randn([1, 2, 5, 8])), /KVCache: 5 positions after the 4 cached ones exceed its 8 positions/);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Backend } from "../kernels.js";
+import { attention, attentionBackward } from "./attention.js";
 import { binary, copy, unary, unaryBackward, where } from "./elementwise.js";
 import { gemm } from "./gemm.js";
 import { gather, indexAdd, indexSelect, scatter, scatterAdd } from "./indexing.js";
@@ -13,7 +14,7 @@ import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from "./po
 export const jsBackend: Backend = {
   name: "js",
   copy, unary, unaryBackward, binary, where, reduce, gemm,
-  softmax, softmaxBackward, layerNorm, layerNormBackward,
+  softmax, softmaxBackward, layerNorm, layerNormBackward, attention, attentionBackward,
   conv2d, conv2dBackwardInput, conv2dBackwardWeight,
   maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward,
   indexSelect, indexAdd, gather, scatterAdd, scatter,

@@ -35,6 +35,11 @@ export interface Addon {
     g: Float32Array, x: Float32Array, w: Float32Array | null, mean: Float32Array, rstd: Float32Array,
     gx: Float32Array, gw: Float32Array | null, gb: Float32Array | null,
   ): void;
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array): void;
+  attentionBackward(
+    q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, gOut: Float32Array, lse: Float32Array,
+    gq: Float32Array, gk: Float32Array, gv: Float32Array,
+  ): void;
   maxPool2d(x: Float32Array, out: Float32Array, indices: Int32Array): void;
   maxPool2dBackward(gOut: Float32Array, indices: Int32Array, gx: Float32Array): void;
   avgPool2d(x: Float32Array, out: Float32Array): void;

@@ -2,7 +2,7 @@ import type { TypedArray } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
 import type { StridedView } from "../../tensor/strided.js";
 import { jsBackend as js } from "../js/index.js";
-import type { Backend, Conv2dGeometry, Pool2dGeometry, UnaryOp } from "../kernels.js";
+import type { AttentionGeometry, AttentionView, Backend, Conv2dGeometry, Pool2dGeometry, UnaryOp } from "../kernels.js";
 import type { Addon } from "./addon.js";
 import { BINARY, FIRST_COMPARISON, MAX_DIMS, REDUCE, UNARY } from "./codes.js";
 
@@ -24,6 +24,8 @@ export const CROSSOVER = {
   optim: 64,
   pool: 64,
   indexing: 256,
+  /** Multiply-adds of attention's forward pass (L·S·(E + Ev) per head). */
+  attention: 256,
 };
 
 /** Unary ops cheap enough that the js kernel wins up to CROSSOVER.elementwise. */
@@ -73,6 +75,19 @@ export function nativeBackend(addon: Addon): Backend {
     P[7] = g.strideH; P[8] = g.strideW; P[9] = g.padH; P[10] = g.padW; P[11] = g.dilationH; P[12] = g.dilationW;
     P[13] = countIncludePad ? 1 : 0;
   }
+
+  /** The attention block of bind_attention.cc: geometry, then a 5-number view per operand. */
+  function putAttention(g: AttentionGeometry, views: readonly AttentionView[]): void {
+    P[0] = g.batch; P[1] = g.heads; P[2] = g.L; P[3] = g.S; P[4] = g.E; P[5] = g.Ev;
+    P[6] = g.scale; P[7] = g.causal ? 1 : 0; P[8] = g.past;
+    let j = 9;
+    for (const v of views) {
+      P[j] = v.offset; P[j + 1] = v.strides[0]; P[j + 2] = v.strides[1]; P[j + 3] = v.strides[2]; P[j + 4] = v.strides[3] ?? 1;
+      j += 5;
+    }
+  }
+
+  const attentionMacs = (g: AttentionGeometry) => g.batch * g.heads * g.L * g.S * (g.E + g.Ev);
 
   const sameType = (a: TypedArray, b: TypedArray) => a.constructor === b.constructor;
 
@@ -173,6 +188,18 @@ export function nativeBackend(addon: Addon): Backend {
       if (rows * cols < CROSSOVER.rows) return js.layerNormBackward(g, x, weight, mean, rstd, gx, gw, gb, rows, cols);
       P[0] = rows; P[1] = cols;
       addon.layerNormBackward(g, x, weight, mean, rstd, gx, gw, gb);
+    },
+
+    attention(q, k, v, out, lse, geo) {
+      if (attentionMacs(geo) < CROSSOVER.attention) return js.attention(q, k, v, out, lse, geo);
+      putAttention(geo, [q, k, v, out]);
+      addon.attention(q.data, k.data, v.data, out.data, lse);
+    },
+
+    attentionBackward(q, k, v, out, gOut, lse, gq, gk, gv, geo) {
+      if (attentionMacs(geo) < CROSSOVER.attention) return js.attentionBackward(q, k, v, out, gOut, lse, gq, gk, gv, geo);
+      putAttention(geo, [q, k, v, out, gOut, gq, gk, gv]);
+      addon.attentionBackward(q.data, k.data, v.data, out.data, gOut.data, lse, gq.data, gk.data, gv.data);
     },
 
     conv2d(x, w, bias, out, geo) {

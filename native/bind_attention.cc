@@ -1,0 +1,95 @@
+// Bindings of the fused attention kernels. Parameter block (mirrored in
+// src/backend/native/backend.ts): [batch, heads, L, S, E, Ev, scale, causal, past], then
+// from index 9 one 5-number view per operand: [offset, batch stride, head stride,
+// row stride, 1] in the order of the array arguments (the last stride must be 1).
+#include "args.h"
+#include "bind.h"
+#include "cpu.h"
+
+namespace lathe {
+namespace {
+
+constexpr int kViews = 9;
+
+struct Geometry {
+  int64_t batch, heads, L, S, E, Ev, past;
+};
+
+bool readGeometry(Args& in, Geometry& g) {
+  g.batch = in.integer(0);
+  g.heads = in.integer(1);
+  g.L = in.integer(2);
+  g.S = in.integer(3);
+  g.E = in.integer(4);
+  g.Ev = in.integer(5);
+  g.past = in.integer(8);
+  if (in.ok() && g.L > 0 && g.S == 0) return in.fail("needs at least one key");
+  return in.ok();
+}
+
+// Argument i as an operand of [batch, heads, len, dim], read from view slot `slot`.
+bool operand(Args& in, size_t i, int slot, int64_t len, int64_t dim, const Geometry& g, AttnView& out) {
+  Arr arr = in.array(i, napi_float32_array);
+  if (!in.ok()) return false;
+  const int64_t shape[4] = {g.batch, g.heads, len, dim};
+  View v;
+  if (!in.view(kViews + 5 * slot, arr, shape, 4, v)) return false;
+  if (v.strides[3] != 1 && dim > 1) return in.fail("operands need unit stride on the last dim");
+  out.data = static_cast<float*>(arr.data) + v.offset;
+  out.sb = v.strides[0];
+  out.sh = v.strides[1];
+  out.sl = v.strides[2];
+  return true;
+}
+
+void fill(Args& in, const Geometry& g, AttentionArgs& a) {
+  a.batch = g.batch;
+  a.heads = g.heads;
+  a.L = g.L;
+  a.S = g.S;
+  a.E = g.E;
+  a.Ev = g.Ev;
+  a.past = g.past;
+  a.scale = static_cast<float>(in.number(6));
+  a.causal = in.flag(7);
+}
+
+// (q, k, v, out, lse)
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  Args in(info, "attention");
+  Geometry g;
+  if (!readGeometry(in, g)) return info.Env().Undefined();
+  AttentionArgs a{};
+  fill(in, g, a);
+  bool ok = operand(in, 0, 0, g.L, g.E, g, a.q) && operand(in, 1, 1, g.S, g.E, g, a.k) &&
+            operand(in, 2, 2, g.S, g.Ev, g, a.v) && operand(in, 3, 3, g.L, g.Ev, g, a.o);
+  if (ok) a.lse = in.f32(4, g.batch * g.heads * g.L);
+  if (ok && in.ok()) kernels().attention(a);
+  return info.Env().Undefined();
+}
+
+// (q, k, v, out, gOut, lse, gq, gk, gv)
+Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
+  Args in(info, "attentionBackward");
+  Geometry g;
+  if (!readGeometry(in, g)) return info.Env().Undefined();
+  AttentionArgs a{};
+  fill(in, g, a);
+  bool ok = operand(in, 0, 0, g.L, g.E, g, a.q) && operand(in, 1, 1, g.S, g.E, g, a.k) &&
+            operand(in, 2, 2, g.S, g.Ev, g, a.v) && operand(in, 3, 3, g.L, g.Ev, g, a.o) &&
+            operand(in, 4, 4, g.L, g.Ev, g, a.gO);
+  if (ok) a.lse = in.f32(5, g.batch * g.heads * g.L);
+  ok = ok && in.ok() && operand(in, 6, 5, g.L, g.E, g, a.gq) && operand(in, 7, 6, g.S, g.E, g, a.gk) &&
+       operand(in, 8, 7, g.S, g.Ev, g, a.gv);
+  if (ok) kernels().attentionBackward(a);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void registerAttention(Napi::Env env, Napi::Object exports) {
+  exports.Set("attention", Napi::Function::New(env, Attention, "attention"));
+  exports.Set("attentionBackward", Napi::Function::New(env, AttentionBackward, "attentionBackward"));
+}
+
+}  // namespace lathe
