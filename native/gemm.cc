@@ -19,16 +19,20 @@ using ukr::MR;
 using ukr::NR;
 // MR rows × KC of A (14 KB for 14×256) stay in L1 next to the B panel streaming through
 // it; KC·NC floats of B (1 MB) stay in L2.
-constexpr int64_t KC = 256;
+constexpr int64_t KC = 512;
 constexpr int64_t NC = 1024;
 
 // Packs rows [i0, i0+rows) × k-range [p0, p0+kc) of a transposed A (stored k×m) as kc
-// groups of `rows` values. (A row-major A needs no packing: see block().)
+// groups of `rows` values, one masked vector move each.
 void packAT(const float* a, int64_t m, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* out) {
-  for (int64_t p = 0; p < kc; p++) {
-    const float* src = a + (p0 + p) * m + i0;
-    for (int64_t i = 0; i < rows; i++) out[p * rows + i] = src[i];
-  }
+  for (int64_t p = 0; p < kc; p++) ukr::copyShort(a + (p0 + p) * m + i0, rows, out + p * rows);
+}
+
+// Copies `rows` rows of a row-major A (row stride lda) × kc columns into one contiguous
+// block. Read in place, rows whose stride is a multiple of 4 KB (k = 1024, 2048) all map
+// to the same L1 sets: 14 rows in a 12-way cache evict each other at every k step.
+void copyRows(const float* a, int64_t lda, int64_t rows, int64_t kc, float* out) {
+  for (int64_t i = 0; i < rows; i++) std::memcpy(out + i * kc, a + i * lda, sizeof(float) * kc);
 }
 
 struct DenseB {
@@ -112,7 +116,13 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
         // Rows of a row-major A are read in place (they stay in L1 across the sweep);
         // a transposed A is packed so each k step reads one contiguous group.
         const float* ap = a + ic * k + pc;
+        int64_t lda = k;
         TileFn<Panel> fn = kDirectTiles[rows - 1];
+        if (!transA && nc > NR) {
+          copyRows(ap, k, rows, kc, aBuf);
+          ap = aBuf;
+          lda = kc;
+        }
         if (transA) {
           packAT(a, m, ic, rows, pc, kc, aBuf);
           ap = aBuf;
@@ -120,11 +130,136 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
         }
         float* cRow = c + ic * ldc + jc;
         for (int64_t jr = 0; jr < nc; jr += NR) {
-          fn(kc, ap, k, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
+          fn(kc, ap, lda, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
         }
       }
     }
   }
+}
+
+// Below AVX-512 GCC warns that passing a 64-byte vector by value has no stable ABI; these
+// helpers are internal to this translation unit.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+// Matrix-vector products (m = 1, n = 1) and outer products (k = 1) skip the tiles: a tile
+// with one useful column or row wastes 31/32 of its FMAs, and packing B costs as much as
+// the product itself. Written with GCC vector types, which each ISA level lowers to one
+// zmm, two ymm or four xmm registers; the lanes sum independently, so no reassociation
+// is needed.
+typedef float V16 __attribute__((vector_size(64)));
+typedef float V8 __attribute__((vector_size(32)));
+typedef float V4 __attribute__((vector_size(16)));
+
+// The 16 lanes' sum as a tree of halves (a chain of 15 dependent adds would cost more
+// than a short dot product itself).
+inline float hsum(V16 v) {
+  V8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+          __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  V4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+}
+
+inline V16 load16(const float* p) {
+  V16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// out[r * ldo] (+)= dot(rows + r * stride, v) for r < R: lane l sums the products at
+// p ≡ l (mod 16) in order, then the lanes are added.
+template <int R>
+void dotRows(const float* rows, int64_t stride, const float* v, int64_t len, float* out, int64_t ldo, bool accumulate) {
+  V16 acc[R] = {};
+  int64_t p = 0;
+  for (; p + 16 <= len; p += 16) {
+    V16 x = load16(v + p);
+    for (int r = 0; r < R; r++) acc[r] += load16(rows + r * stride + p) * x;
+  }
+  for (int r = 0; r < R; r++) {
+    for (int64_t q = p; q < len; q++) acc[r][q - p] += rows[r * stride + q] * v[q];
+    float sum = hsum(acc[r]);
+    out[r * ldo] = accumulate ? out[r * ldo] + sum : sum;
+  }
+}
+
+void dots(int64_t count, const float* rows, int64_t stride, const float* v, int64_t len, float* out, int64_t ldo,
+          bool accumulate) {
+  int64_t r = 0;
+  // Four rows share each load of v.
+  for (; r + 4 <= count; r += 4) dotRows<4>(rows + r * stride, stride, v, len, out + r * ldo, ldo, accumulate);
+  for (; r < count; r++) dotRows<1>(rows + r * stride, stride, v, len, out + r * ldo, ldo, accumulate);
+}
+
+// out[j] (+)= sum_p coef[p * cs] * rows[p * stride + j] for j in one chunk of W columns
+// (a multiple of 16), whose partial sums stay in registers across p.
+template <int W>
+void combineChunk(int64_t count, const float* coef, int64_t cs, const float* rows, int64_t stride, float* out,
+                  bool accumulate) {
+  V16 t[W / 16] = {};
+  for (int64_t p = 0; p < count; p++) {
+    float a = coef[p * cs];
+    for (int q = 0; q < W / 16; q++) t[q] += a * load16(rows + p * stride + 16 * q);
+  }
+  for (int q = 0; q < W / 16; q++) {
+    if (accumulate) t[q] += load16(out + 16 * q);
+    std::memcpy(out + 16 * q, &t[q], sizeof t[q]);
+  }
+}
+
+// out[j] (+)= sum_p coef[p * cs] * rows[p * stride + j] for j < len.
+void combine(int64_t len, int64_t count, const float* coef, int64_t cs, const float* rows, int64_t stride, float* out,
+             bool accumulate) {
+  int64_t j = 0;
+  for (; j + 64 <= len; j += 64) combineChunk<64>(count, coef, cs, rows + j, stride, out + j, accumulate);
+  for (; j + 16 <= len; j += 16) combineChunk<16>(count, coef, cs, rows + j, stride, out + j, accumulate);
+  for (; j < len; j++) {
+    float t = 0.f;
+    for (int64_t p = 0; p < count; p++) t += coef[p * cs] * rows[p * stride + j];
+    out[j] = accumulate ? out[j] + t : t;
+  }
+}
+
+// Runs f(begin, end) over [0, len), split between the threads at multiples of `step` when
+// the product (macs multiply-adds) pays for it. Each output is still summed by one thread,
+// and by the same code (vector chunk or scalar tail) as on one thread.
+template <class F>
+void split(int64_t len, int64_t step, int64_t macs, bool threaded, F&& f) {
+  int64_t parts = threaded && macs >= kParallelMacs ? imin(numThreads(), (len + step - 1) / step) : 1;
+  if (parts <= 1) {
+    f(int64_t{0}, len);
+    return;
+  }
+  parallel(parts, [&](int64_t t) { f(alignedCut(len, parts, t, step), alignedCut(len, parts, t + 1, step)); });
+}
+
+// The products above, when the shape is one of theirs; false otherwise.
+bool skinny(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB, float* c,
+            int64_t ldc, bool accumulate, bool threaded) {
+  int64_t macs = m * n * k;
+  if (n == 1 && !transA) {  // C column = A rows · b (b is k×1 stored either way)
+    split(m, 4, macs, threaded, [&](int64_t i0, int64_t i1) {
+      dots(i1 - i0, a + i0 * k, k, b, k, c + i0 * ldc, ldc, accumulate);
+    });
+  } else if (n == 1 && ldc == 1) {  // transposed A: C column = sum_p b[p] · row p of A (k×m)
+    split(m, 64, macs, threaded, [&](int64_t i0, int64_t i1) {
+      combine(i1 - i0, k, b, 1, a + i0, m, c + i0, accumulate);
+    });
+  } else if (m == 1 && transB) {  // C row = a · rows of B (n×k)
+    split(n, 4, macs, threaded, [&](int64_t j0, int64_t j1) {
+      dots(j1 - j0, b + j0 * k, k, a, k, c + j0, 1, accumulate);
+    });
+  } else if (m == 1) {  // C row = sum_p a[p] · row p of B (k×n)
+    split(n, 64, macs, threaded, [&](int64_t j0, int64_t j1) {
+      combine(j1 - j0, k, a, 1, b + j0, n, c + j0, accumulate);
+    });
+  } else if (k == 1) {  // outer product: row i of C = a[i] · b
+    split(m, 1, macs, threaded, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; i++) combine(n, 1, a + i, 1, b, n, c + i * ldc, accumulate);
+    });
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -154,6 +289,7 @@ void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, c
 
 void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
                  float* c, int64_t ldc, bool accumulate) {
+  if (k > 0 && skinny(m, n, k, a, transA, b, transB, c, ldc, accumulate, false)) return;
   DenseB dense{b, transB, n, k};
   sgemmSerial(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate);
 }
@@ -186,6 +322,7 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
 
 void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
            float* c, int64_t ldc, bool accumulate) {
+  if (k > 0 && skinny(m, n, k, a, transA, b, transB, c, ldc, accumulate, true)) return;
   DenseB dense{b, transB, n, k};
   sgemm(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate);
 }

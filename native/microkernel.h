@@ -50,8 +50,8 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
   for (int i = 0; i < R; i++) {
     acc0[i] = acc1[i] = _mm512_setzero_ps();
     // The C tile is needed only after the k loop: start fetching it now.
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T1);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T1);
   }
   for (int64_t p = 0; p < kc; p++) {
     // B streams from L2; the hardware prefetcher alone leaves the loads waiting.
@@ -78,6 +78,12 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
     _mm512_mask_storeu_ps(ci, m0, acc0[i]);
     _mm512_mask_storeu_ps(ci + 16, m1, acc1[i]);
   }
+}
+
+// dst[i] = src[i] for i < n <= 16: one group of a packed transposed A.
+inline void copyShort(const float* src, int64_t n, float* dst) {
+  __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
+  _mm512_mask_storeu_ps(dst, m, _mm512_maskz_loadu_ps(m, src));
 }
 
 // GCC 12 flags the deliberately undefined pass-through operand inside its own unpack
@@ -167,6 +173,12 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
   }
 }
 
+// dst[i] = src[i] for i < n <= 8: one group of a packed transposed A.
+inline void copyShort(const float* src, int64_t n, float* dst) {
+  __m256i m = laneMask(n);
+  _mm256_maskstore_ps(dst, m, _mm256_maskload_ps(src, m));
+}
+
 inline void transpose8(__m256 r[8]) {
   __m256 t[8];
   for (int i = 0; i < 4; i++) {
@@ -222,6 +234,10 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
     float* ci = c + i * ldc;
     for (int j = 0; j < cols; j++) ci[j] = load ? ci[j] + acc[i][j] : acc[i][j];
   }
+}
+
+inline void copyShort(const float* src, int64_t n, float* dst) {
+  for (int64_t i = 0; i < n; i++) dst[i] = src[i];
 }
 
 template <class Row>
