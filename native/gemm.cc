@@ -1,9 +1,9 @@
 // BLIS-style GEMM: C is cut into NC-column blocks and the k dimension into KC slices;
 // each (slice, block) of B is packed once into NR-wide panels that stay in L2, and the
-// micro-kernel sweeps those panels against one MR-row strip of A at a time, which stays in
-// L1 (read in place when A is row-major, packed when it is transposed). Packing applies
-// the transposes, so all four cases run the same inner loop. Threads take disjoint parts
-// of C and pack their own operands.
+// micro-kernel sweeps those panels against one MR-row strip of A at a time, packed so that
+// it stays in L1. Packing applies the transposes, so all four cases run the same inner
+// loop. Threads take disjoint parts of C and pack their own operands. Products with m, n
+// or k = 1 take vector loops instead (skinny()).
 #include "gemm.h"
 
 #include <cstdlib>
@@ -17,22 +17,17 @@ namespace {
 
 using ukr::MR;
 using ukr::NR;
-// MR rows × KC of A (14 KB for 14×256) stay in L1 next to the B panel streaming through
-// it; KC·NC floats of B (1 MB) stay in L2.
+// A packed MR×KC strip of A (28 KB) stays in L1 (48 KB here) next to the B panel streaming
+// through it; a KC×NC block of B (1 MB) stays in the 2 MB L2. KC = 512 halves the passes
+// over C that 256 needed; KC 256…1024 × NC 256…1024 measured within a few percent of
+// each other, this pair at the top (docs/NATIVE.md).
 constexpr int64_t KC = 512;
-constexpr int64_t NC = 1024;
+constexpr int64_t NC = 512;
 
 // Packs rows [i0, i0+rows) × k-range [p0, p0+kc) of a transposed A (stored k×m) as kc
 // groups of `rows` values, one masked vector move each.
 void packAT(const float* a, int64_t m, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* out) {
   for (int64_t p = 0; p < kc; p++) ukr::copyShort(a + (p0 + p) * m + i0, rows, out + p * rows);
-}
-
-// Copies `rows` rows of a row-major A (row stride lda) × kc columns into one contiguous
-// block. Read in place, rows whose stride is a multiple of 4 KB (k = 1024, 2048) all map
-// to the same L1 sets: 14 rows in a 12-way cache evict each other at every k step.
-void copyRows(const float* a, int64_t lda, int64_t rows, int64_t kc, float* out) {
-  for (int64_t i = 0; i < rows; i++) std::memcpy(out + i * kc, a + i * lda, sizeof(float) * kc);
 }
 
 struct DenseB {
@@ -113,24 +108,23 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
       bool load = accumulate || pc > 0;
       for (int64_t ic = m0; ic < m1; ic += MR) {
         int64_t rows = imin(MR, m1 - ic);
-        // Rows of a row-major A are read in place (they stay in L1 across the sweep);
-        // a transposed A is packed so each k step reads one contiguous group.
+        // A is packed so each k step reads one contiguous group of `rows` values (rows of
+        // a row-major A read in place would need a pointer each, and with k a multiple of
+        // 1024 they alias in L1). For a single tile, packing would cost what it saves.
         const float* ap = a + ic * k + pc;
-        int64_t lda = k;
-        TileFn<Panel> fn = kDirectTiles[rows - 1];
-        if (!transA && nc > NR) {
-          copyRows(ap, k, rows, kc, aBuf);
-          ap = aBuf;
-          lda = kc;
-        }
+        TileFn<Panel> fn = kPackedTiles[rows - 1];
         if (transA) {
           packAT(a, m, ic, rows, pc, kc, aBuf);
           ap = aBuf;
-          fn = kPackedTiles[rows - 1];
+        } else if (nc > NR) {
+          ukr::packA(ap, k, rows, kc, aBuf);
+          ap = aBuf;
+        } else {
+          fn = kDirectTiles[rows - 1];
         }
         float* cRow = c + ic * ldc + jc;
         for (int64_t jr = 0; jr < nc; jr += NR) {
-          fn(kc, ap, lda, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
+          fn(kc, ap, k, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
         }
       }
     }
@@ -151,12 +145,15 @@ typedef float V8 __attribute__((vector_size(32)));
 typedef float V4 __attribute__((vector_size(16)));
 
 // The 16 lanes' sum as a tree of halves (a chain of 15 dependent adds would cost more
-// than a short dot product itself).
+// than a short dot product itself). Halves by memcpy, which compiles to lane extracts.
 inline float hsum(V16 v) {
-  V8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-          __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  V4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
-  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+  V8 h8[2];
+  std::memcpy(h8, &v, sizeof v);
+  V8 s8 = h8[0] + h8[1];
+  V4 h4[2];
+  std::memcpy(h4, &s8, sizeof s8);
+  V4 s4 = h4[0] + h4[1];
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
 }
 
 inline V16 load16(const float* p) {
