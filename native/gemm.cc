@@ -2,8 +2,8 @@
 // each (slice, block) of B is packed once into NR-wide panels that stay in L2, and the
 // micro-kernel sweeps those panels against one MR-row strip of A at a time, packed so that
 // it stays in L1. Packing applies the transposes, so all four cases run the same inner
-// loop. Threads take disjoint parts of C and pack their own operands. Products with m, n
-// or k = 1 take vector loops instead (skinny()).
+// loop. Threads take disjoint parts of C and pack their own operands. Matrix-vector
+// products (m or n = 1) take vector loops instead (skinny()).
 #include "gemm.h"
 
 #include <cstdlib>
@@ -109,14 +109,15 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
       for (int64_t ic = m0; ic < m1; ic += MR) {
         int64_t rows = imin(MR, m1 - ic);
         // A is packed so each k step reads one contiguous group of `rows` values (rows of
-        // a row-major A read in place would need a pointer each, and with k a multiple of
-        // 1024 they alias in L1). For a single tile, packing would cost what it saves.
+        // a row-major A read in place need a pointer each, and with k a multiple of 1024
+        // they alias in L1). Packing a row-major strip costs about a tenth of one tile's
+        // time, so a strip of fewer than 8 tiles reads it in place.
         const float* ap = a + ic * k + pc;
         TileFn<Panel> fn = kPackedTiles[rows - 1];
         if (transA) {
           packAT(a, m, ic, rows, pc, kc, aBuf);
           ap = aBuf;
-        } else if (nc > NR) {
+        } else if (nc >= 8 * NR) {
           ukr::packA(ap, k, rows, kc, aBuf);
           ap = aBuf;
         } else {
@@ -135,11 +136,11 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
 // helpers are internal to this translation unit.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-// Matrix-vector products (m = 1, n = 1) and outer products (k = 1) skip the tiles: a tile
-// with one useful column or row wastes 31/32 of its FMAs, and packing B costs as much as
-// the product itself. Written with GCC vector types, which each ISA level lowers to one
-// zmm, two ymm or four xmm registers; the lanes sum independently, so no reassociation
-// is needed.
+// Matrix-vector products (m = 1 or n = 1) skip the tiles: a tile with one useful column
+// or row wastes 31/32 of its FMAs, and packing B costs as much as the product itself.
+// Written with GCC vector types, which each ISA level lowers to one zmm, two ymm or four
+// xmm registers; the lanes sum independently, so no reassociation is needed. (An outer
+// product, k = 1, measured faster on the tiles than as one scaled copy per row.)
 typedef float V16 __attribute__((vector_size(64)));
 typedef float V8 __attribute__((vector_size(32)));
 typedef float V4 __attribute__((vector_size(16)));
@@ -248,10 +249,6 @@ bool skinny(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const 
   } else if (m == 1) {  // C row = sum_p a[p] · row p of B (k×n)
     split(n, 64, macs, threaded, [&](int64_t j0, int64_t j1) {
       combine(j1 - j0, k, a, 1, b + j0, n, c + j0, accumulate);
-    });
-  } else if (k == 1) {  // outer product: row i of C = a[i] · b
-    split(m, 1, macs, threaded, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; i++) combine(n, 1, a + i, 1, b, n, c + i * ldc, accumulate);
     });
   } else {
     return false;
