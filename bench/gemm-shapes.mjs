@@ -3,10 +3,12 @@
 //   node bench/gemm-shapes.mjs [--threads N] [--only W2] [--shape m,n,k[,tA,tB]] [--addon a.node --addon b.node]
 // With several --addon files (copies of build/Release/lathe.node from different builds)
 // the variants are timed interleaved, sample by sample, so the load of a shared machine
-// falls on all of them alike. Each figure is the best of many short samples (~1 ms); with
-// --threads 1 a second figure uses process CPU time instead of wall time, which excludes
-// the time the thread was preempted.
+// falls on all of them alike; do that with --threads 1 only, since each addon keeps a pool
+// whose idle workers spin and would take the other's second core. Each figure is the best
+// of many short samples (~1 ms); with --threads 1 a second figure uses process CPU time
+// instead of wall time, which excludes the time the thread was preempted.
 import { createRequire } from "node:module";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
@@ -41,7 +43,7 @@ shapes.push(["W4 qk", 64, 128, 128, 32, false, true], ["W4 av", 64, 128, 32, 128
 
 const rand = (n) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
 const cpuNs = () => { const u = process.cpuUsage(); return (u.user + u.system) * 1e3; };
-console.log(`load average ${(await import("node:os")).loadavg().map((x) => x.toFixed(2)).join(" ")}; threads ${addons[0].addon.numThreads()}`);
+console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}; threads ${addons[0].addon.numThreads()}`);
 for (const [w, batch, m, n, k, ta, tb] of shapes) {
   if (only && !w.startsWith(only)) continue;
   const a = rand(batch * m * k), b = rand(batch * k * n), c = new Float32Array(batch * m * n);
@@ -56,9 +58,9 @@ for (const [w, batch, m, n, k, ta, tb] of shapes) {
   const deadline = performance.now() + 1500;
   while (performance.now() < deadline) {
     runs.forEach((run, v) => {
-      const c0 = cpuNs(), t0 = process.hrtime.bigint();
+      const c0 = threads === 1 ? cpuNs() : 0, t0 = process.hrtime.bigint();
       run();
-      const t = Number(process.hrtime.bigint() - t0), ct = cpuNs() - c0;
+      const t = Number(process.hrtime.bigint() - t0), ct = threads === 1 ? cpuNs() - c0 : 0;
       best[v] = Math.max(best[v], (flops * reps) / t);
       if (ct > 0) bestCpu[v] = Math.max(bestCpu[v], (flops * reps) / ct);
     });
