@@ -1,9 +1,9 @@
 // BLIS-style GEMM: C is cut into NC-column blocks and the k dimension into KC slices;
 // each (slice, block) of B is packed once into NR-wide panels that stay in L2, and the
-// micro-kernel sweeps those panels against one MR-row strip of A at a time, which stays in
-// L1 (read in place when A is row-major, packed when it is transposed). Packing applies
-// the transposes, so all four cases run the same inner loop. Threads take disjoint parts
-// of C and pack their own operands.
+// micro-kernel sweeps those panels against one MR-row strip of A at a time, packed so that
+// it stays in L1. Packing applies the transposes, so all four cases run the same inner
+// loop. Threads take disjoint parts of C and pack their own operands. Matrix-vector
+// products (m or n = 1) take vector loops instead (skinny()).
 #include "gemm.h"
 
 #include <cstdlib>
@@ -17,18 +17,17 @@ namespace {
 
 using ukr::MR;
 using ukr::NR;
-// MR rows × KC of A (14 KB for 14×256) stay in L1 next to the B panel streaming through
-// it; KC·NC floats of B (1 MB) stay in L2.
-constexpr int64_t KC = 256;
-constexpr int64_t NC = 1024;
+// A packed MR×KC strip of A (28 KB) stays in L1 (48 KB here) next to the B panel streaming
+// through it; a KC×NC block of B (1 MB) stays in the 2 MB L2. KC = 512 halves the passes
+// over C that 256 needed; KC 256…1024 × NC 256…1024 measured within a few percent of
+// each other, this pair at the top (docs/NATIVE.md).
+constexpr int64_t KC = 512;
+constexpr int64_t NC = 512;
 
 // Packs rows [i0, i0+rows) × k-range [p0, p0+kc) of a transposed A (stored k×m) as kc
-// groups of `rows` values. (A row-major A needs no packing: see block().)
+// groups of `rows` values, one masked vector move each.
 void packAT(const float* a, int64_t m, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* out) {
-  for (int64_t p = 0; p < kc; p++) {
-    const float* src = a + (p0 + p) * m + i0;
-    for (int64_t i = 0; i < rows; i++) out[p * rows + i] = src[i];
-  }
+  for (int64_t p = 0; p < kc; p++) ukr::copyShort(a + (p0 + p) * m + i0, rows, out + p * rows);
 }
 
 struct DenseB {
@@ -109,14 +108,20 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
       bool load = accumulate || pc > 0;
       for (int64_t ic = m0; ic < m1; ic += MR) {
         int64_t rows = imin(MR, m1 - ic);
-        // Rows of a row-major A are read in place (they stay in L1 across the sweep);
-        // a transposed A is packed so each k step reads one contiguous group.
+        // A is packed so each k step reads one contiguous group of `rows` values (rows of
+        // a row-major A read in place need a pointer each, and with k a multiple of 1024
+        // they alias in L1). Packing a row-major strip costs about a tenth of one tile's
+        // time, so a strip of fewer than 8 tiles reads it in place.
         const float* ap = a + ic * k + pc;
-        TileFn<Panel> fn = kDirectTiles[rows - 1];
+        TileFn<Panel> fn = kPackedTiles[rows - 1];
         if (transA) {
           packAT(a, m, ic, rows, pc, kc, aBuf);
           ap = aBuf;
-          fn = kPackedTiles[rows - 1];
+        } else if (nc >= 8 * NR) {
+          ukr::packA(ap, k, rows, kc, aBuf);
+          ap = aBuf;
+        } else {
+          fn = kDirectTiles[rows - 1];
         }
         float* cRow = c + ic * ldc + jc;
         for (int64_t jr = 0; jr < nc; jr += NR) {
@@ -125,6 +130,130 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
       }
     }
   }
+}
+
+// Below AVX-512 GCC warns that passing a 64-byte vector by value has no stable ABI; these
+// helpers are internal to this translation unit.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+// Matrix-vector products (m = 1 or n = 1) skip the tiles: a tile with one useful column
+// or row wastes 31/32 of its FMAs, and packing B costs as much as the product itself.
+// Written with GCC vector types, which each ISA level lowers to one zmm, two ymm or four
+// xmm registers; the lanes sum independently, so no reassociation is needed. (An outer
+// product, k = 1, measured faster on the tiles than as one scaled copy per row.)
+typedef float V16 __attribute__((vector_size(64)));
+typedef float V8 __attribute__((vector_size(32)));
+typedef float V4 __attribute__((vector_size(16)));
+
+// The 16 lanes' sum as a tree of halves (a chain of 15 dependent adds would cost more
+// than a short dot product itself). Halves by memcpy, which compiles to lane extracts.
+inline float hsum(V16 v) {
+  V8 h8[2];
+  std::memcpy(h8, &v, sizeof v);
+  V8 s8 = h8[0] + h8[1];
+  V4 h4[2];
+  std::memcpy(h4, &s8, sizeof s8);
+  V4 s4 = h4[0] + h4[1];
+  return (s4[0] + s4[2]) + (s4[1] + s4[3]);
+}
+
+inline V16 load16(const float* p) {
+  V16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// out[r * ldo] (+)= dot(rows + r * stride, v) for r < R: lane l sums the products at
+// p ≡ l (mod 16) in order, then the lanes are added.
+template <int R>
+void dotRows(const float* rows, int64_t stride, const float* v, int64_t len, float* out, int64_t ldo, bool accumulate) {
+  V16 acc[R] = {};
+  int64_t p = 0;
+  for (; p + 16 <= len; p += 16) {
+    V16 x = load16(v + p);
+    for (int r = 0; r < R; r++) acc[r] += load16(rows + r * stride + p) * x;
+  }
+  for (int r = 0; r < R; r++) {
+    for (int64_t q = p; q < len; q++) acc[r][q - p] += rows[r * stride + q] * v[q];
+    float sum = hsum(acc[r]);
+    out[r * ldo] = accumulate ? out[r * ldo] + sum : sum;
+  }
+}
+
+void dots(int64_t count, const float* rows, int64_t stride, const float* v, int64_t len, float* out, int64_t ldo,
+          bool accumulate) {
+  int64_t r = 0;
+  // Four rows share each load of v.
+  for (; r + 4 <= count; r += 4) dotRows<4>(rows + r * stride, stride, v, len, out + r * ldo, ldo, accumulate);
+  for (; r < count; r++) dotRows<1>(rows + r * stride, stride, v, len, out + r * ldo, ldo, accumulate);
+}
+
+// out[j] (+)= sum_p coef[p * cs] * rows[p * stride + j] for j in one chunk of W columns
+// (a multiple of 16), whose partial sums stay in registers across p.
+template <int W>
+void combineChunk(int64_t count, const float* coef, int64_t cs, const float* rows, int64_t stride, float* out,
+                  bool accumulate) {
+  V16 t[W / 16] = {};
+  for (int64_t p = 0; p < count; p++) {
+    float a = coef[p * cs];
+    for (int q = 0; q < W / 16; q++) t[q] += a * load16(rows + p * stride + 16 * q);
+  }
+  for (int q = 0; q < W / 16; q++) {
+    if (accumulate) t[q] += load16(out + 16 * q);
+    std::memcpy(out + 16 * q, &t[q], sizeof t[q]);
+  }
+}
+
+// out[j] (+)= sum_p coef[p * cs] * rows[p * stride + j] for j < len.
+void combine(int64_t len, int64_t count, const float* coef, int64_t cs, const float* rows, int64_t stride, float* out,
+             bool accumulate) {
+  int64_t j = 0;
+  for (; j + 64 <= len; j += 64) combineChunk<64>(count, coef, cs, rows + j, stride, out + j, accumulate);
+  for (; j + 16 <= len; j += 16) combineChunk<16>(count, coef, cs, rows + j, stride, out + j, accumulate);
+  for (; j < len; j++) {
+    float t = 0.f;
+    for (int64_t p = 0; p < count; p++) t += coef[p * cs] * rows[p * stride + j];
+    out[j] = accumulate ? out[j] + t : t;
+  }
+}
+
+// Runs f(begin, end) over [0, len), split between the threads at multiples of `step` when
+// the product (macs multiply-adds) pays for it. Each output is still summed by one thread,
+// and by the same code (vector chunk or scalar tail) as on one thread.
+template <class F>
+void split(int64_t len, int64_t step, int64_t macs, bool threaded, F&& f) {
+  int64_t parts = threaded && macs >= kParallelMacs ? imin(numThreads(), (len + step - 1) / step) : 1;
+  if (parts <= 1) {
+    f(int64_t{0}, len);
+    return;
+  }
+  parallel(parts, [&](int64_t t) { f(alignedCut(len, parts, t, step), alignedCut(len, parts, t + 1, step)); });
+}
+
+// The products above, when the shape is one of theirs; false otherwise.
+bool skinny(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB, float* c,
+            int64_t ldc, bool accumulate, bool threaded) {
+  int64_t macs = m * n * k;
+  if (n == 1 && !transA) {  // C column = A rows · b (b is k×1 stored either way)
+    split(m, 4, macs, threaded, [&](int64_t i0, int64_t i1) {
+      dots(i1 - i0, a + i0 * k, k, b, k, c + i0 * ldc, ldc, accumulate);
+    });
+  } else if (n == 1 && ldc == 1) {  // transposed A: C column = sum_p b[p] · row p of A (k×m)
+    split(m, 64, macs, threaded, [&](int64_t i0, int64_t i1) {
+      combine(i1 - i0, k, b, 1, a + i0, m, c + i0, accumulate);
+    });
+  } else if (m == 1 && transB) {  // C row = a · rows of B (n×k)
+    split(n, 4, macs, threaded, [&](int64_t j0, int64_t j1) {
+      dots(j1 - j0, b + j0 * k, k, a, k, c + j0, 1, accumulate);
+    });
+  } else if (m == 1) {  // C row = sum_p a[p] · row p of B (k×n)
+    split(n, 64, macs, threaded, [&](int64_t j0, int64_t j1) {
+      combine(j1 - j0, k, a, 1, b + j0, n, c + j0, accumulate);
+    });
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -154,6 +283,7 @@ void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, c
 
 void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
                  float* c, int64_t ldc, bool accumulate) {
+  if (k > 0 && skinny(m, n, k, a, transA, b, transB, c, ldc, accumulate, false)) return;
   DenseB dense{b, transB, n, k};
   sgemmSerial(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate);
 }
@@ -186,6 +316,7 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
 
 void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
            float* c, int64_t ldc, bool accumulate) {
+  if (k > 0 && skinny(m, n, k, a, transA, b, transB, c, ldc, accumulate, true)) return;
   DenseB dense{b, transB, n, k};
   sgemm(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate);
 }

@@ -7,6 +7,7 @@
 // broadcasts, loads and FMAs; rows R < MR are separate instantiations with fewer
 // accumulators rather than zero-padded full tiles.
 //
+// packA(a, lda, rows, kc, dst) packs a row-major A strip: dst[p*rows + i] = a[i*lda + p].
 // packBT(row, kc, w, dst) packs a transposed B panel: dst[p*NR + j] = row(j)[p] for j < w,
 // zero for w <= j < NR, where row(j) points at column j's run of kc values. Done with in-register transposes: element by element it
 // would cost about as much as the multiply for the mid-sized products of nn.Linear.
@@ -80,6 +81,12 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
   }
 }
 
+// dst[i] = src[i] for i < n <= 16: one group of a packed transposed A.
+inline void copyShort(const float* src, int64_t n, float* dst) {
+  __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
+  _mm512_mask_storeu_ps(dst, m, _mm512_maskz_loadu_ps(m, src));
+}
+
 // GCC 12 flags the deliberately undefined pass-through operand inside its own unpack
 // intrinsics as "maybe uninitialized"; every lane of the result is defined.
 #pragma GCC diagnostic push
@@ -129,6 +136,21 @@ inline void packBT(Row row, int64_t kc, int64_t w, float* dst) {
   }
 }
 
+// packA(a, lda, rows, kc, dst): dst[p*rows + i] = a[i*lda + p] for i < rows <= MR, p < kc:
+// a row-major A strip in the micro-kernel's packed order, 16 k steps per in-register
+// transpose.
+inline void packA(const float* a, int64_t lda, int64_t rows, int64_t kc, float* dst) {
+  __mmask16 rm = static_cast<__mmask16>((1u << rows) - 1);
+  for (int64_t p0 = 0; p0 < kc; p0 += 16) {
+    int64_t np = imin(16, kc - p0);
+    __mmask16 pm = np == 16 ? 0xffff : static_cast<__mmask16>((1u << np) - 1);
+    __m512 r[16];
+    for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(pm, a + i * lda + p0) : _mm512_setzero_ps();
+    transpose16(r);
+    for (int q = 0; q < np; q++) _mm512_mask_storeu_ps(dst + (p0 + q) * rows, rm, r[q]);
+  }
+}
+
 #elif defined(__AVX2__)
 
 // 6×16: 12 ymm accumulators + 2 for B + 1 broadcast of the 16 registers.
@@ -167,6 +189,12 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
   }
 }
 
+// dst[i] = src[i] for i < n <= 8: one group of a packed transposed A.
+inline void copyShort(const float* src, int64_t n, float* dst) {
+  __m256i m = laneMask(n);
+  _mm256_maskstore_ps(dst, m, _mm256_maskload_ps(src, m));
+}
+
 inline void transpose8(__m256 r[8]) {
   __m256 t[8];
   for (int i = 0; i < 4; i++) {
@@ -202,6 +230,19 @@ inline void packBT(Row row, int64_t kc, int64_t w, float* dst) {
   }
 }
 
+// packA: as in the AVX-512 version, 8 k steps per transpose.
+inline void packA(const float* a, int64_t lda, int64_t rows, int64_t kc, float* dst) {
+  __m256i rm = laneMask(rows);
+  for (int64_t p0 = 0; p0 < kc; p0 += 8) {
+    int64_t np = imin(8, kc - p0);
+    __m256i pm = laneMask(np);
+    __m256 r[8];
+    for (int i = 0; i < 8; i++) r[i] = i < rows ? _mm256_maskload_ps(a + i * lda + p0, pm) : _mm256_setzero_ps();
+    transpose8(r);
+    for (int q = 0; q < np; q++) _mm256_maskstore_ps(dst + (p0 + q) * rows, rm, r[q]);
+  }
+}
+
 #else
 
 // Portable 4×8 tile of plain loops: 32 accumulators the compiler keeps in SSE registers
@@ -224,11 +265,21 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
   }
 }
 
+inline void copyShort(const float* src, int64_t n, float* dst) {
+  for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
 template <class Row>
 inline void packBT(Row row, int64_t kc, int64_t w, float* dst) {
   for (int64_t j = 0; j < NR; j++) {
     const float* src = j < w ? row(j) : nullptr;
     for (int64_t p = 0; p < kc; p++) dst[p * NR + j] = src ? src[p] : 0.f;
+  }
+}
+
+inline void packA(const float* a, int64_t lda, int64_t rows, int64_t kc, float* dst) {
+  for (int64_t p = 0; p < kc; p++) {
+    for (int64_t i = 0; i < rows; i++) dst[p * rows + i] = a[i * lda + p];
   }
 }
 

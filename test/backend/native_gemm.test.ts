@@ -54,6 +54,34 @@ eachConfig("native gemm", () => {
     }
   });
 
+  test("matrix-vector, vector-matrix and outer products (m, n or k = 1), transposed and accumulating", () => {
+    let seed = 200;
+    const shapes: [number, number, number][] = [
+      [1, 1, 1000], [1, 17, 300], [1, 1000, 33], [300, 1, 17], [1000, 1, 7], [7, 33, 1], [1000, 17, 1], [33, 1000, 1],
+      [1100, 1, 1000], [1, 1100, 1000], [1030, 1030, 1],
+    ];
+    for (const [m, n, k] of shapes) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          for (const accumulate of [false, true]) {
+            runCase({ batch: 1, m, n, k, transA, transB, accumulate, aBatch: "dense", bBatch: "dense" }, seed++);
+          }
+        }
+      }
+    }
+  });
+
+  test("strides that alias in L1 (k = 1024) and odd edges around them", () => {
+    let seed = 300;
+    for (const [m, n, k] of [[40, 100, 1024], [15, 33, 2048], [17, 65, 1023]] as [number, number, number][]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          runCase({ batch: 1, m, n, k, transA, transB, accumulate: seed % 2 === 0, aBatch: "dense", bBatch: "dense" }, seed++);
+        }
+      }
+    }
+  });
+
   test("accumulate adds to C; k = 0 zeroes C or leaves it", () => {
     for (const accumulate of [false, true]) {
       runCase({ batch: 1, m: 13, n: 45, k: 66, transA: false, transB: true, accumulate, aBatch: "dense", bBatch: "dense" }, 40);
@@ -83,9 +111,11 @@ eachConfig("native gemm", () => {
   });
 
   test("large products: split across threads, each element is summed exactly as on one thread", () => {
-    const [m, n, k] = [300, 260, 270];
-    const a = uniform(m * k, 70), b = uniform(k * n, 71);
-    for (const [transA, transB] of [[false, false], [true, true]]) {
+    for (const [m, n, k, transA, transB] of [
+      [300, 260, 270, false, false], [300, 260, 270, true, true], [2000, 1, 1000, false, false], [2000, 1, 1000, true, false],
+      [1, 2000, 1000, false, true], [1, 2000, 1000, false, false], [1100, 1100, 1, false, false],
+    ] as [number, number, number, boolean, boolean][]) {
+      const a = uniform(m * k, 70), b = uniform(k * n, 71);
       const cn = new Float32Array(m * n), c1 = new Float32Array(m * n), cj = new Float32Array(m * n);
       native.gemm(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, cn, 0, 0, false);
       js.gemm(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, cj, 0, 0, false);
@@ -99,14 +129,16 @@ eachConfig("native gemm", () => {
   });
 
   test("NaN and infinity propagate as in the js kernel", () => {
-    const a = uniform(6 * 5, 80), b = uniform(5 * 7, 81);
-    const atol = gemmTol(5, a, b);
-    a[3] = NaN;
-    b[10] = Infinity;
-    const cj = new Float32Array(42), cn = new Float32Array(42);
-    js.gemm(1, 6, 7, 5, a, 0, 0, false, b, 0, 0, false, cj, 0, 0, false);
-    native.gemm(1, 6, 7, 5, a, 0, 0, false, b, 0, 0, false, cn, 0, 0, false);
-    assertClose(cn, cj, { atol, what: "gemm with NaN/inf" });
+    for (const [m, n, k] of [[6, 7, 5], [6, 1, 5], [1, 7, 5], [6, 7, 1]]) {
+      const a = uniform(m * k, 80), b = uniform(k * n, 81);
+      const atol = gemmTol(k, a, b);
+      a[3] = NaN;
+      b[Math.min(10, k * n - 1)] = Infinity;
+      const cj = new Float32Array(m * n), cn = new Float32Array(m * n);
+      js.gemm(1, m, n, k, a, 0, 0, false, b, 0, 0, false, cj, 0, 0, false);
+      native.gemm(1, m, n, k, a, 0, 0, false, b, 0, 0, false, cn, 0, 0, false);
+      assertClose(cn, cj, { atol, what: `gemm ${m}x${n}x${k} with NaN/inf` });
+    }
   });
 });
 
