@@ -1,7 +1,8 @@
-// Branch-free float exp, log and tanh that the compiler can vectorise (libm's cannot be),
-// after Cephes' expf/logf/tanhf: within 2 ulp of the correctly rounded result over the
-// whole float range, with IEEE behaviour at the edges (overflow to inf, NaN propagates).
-// Less-used functions go through libm in double precision, as the js kernels do.
+// Branch-free float exp, log, tanh, expm1, log1p and erf that the compiler can vectorise
+// (libm's cannot be): exp/log/tanh after Cephes' expf/logf/tanhf, within 2 ulp of the
+// correctly rounded result over the whole float range; the others within a few ulp (see
+// each). IEEE behaviour at the edges (overflow to inf, NaN propagates). Less-used
+// functions (sin, cos, pow, atan2) go through libm in double precision, as the js kernels do.
 // Only builtins here: no std:: inline function may be shared between ISA units.
 #pragma once
 #include "isa.h"
@@ -92,6 +93,103 @@ inline float vtanh(float x) {
   float big = 1.0f - 2.0f / (vexp(2.0f * ax) + 1.0f);
   big = __builtin_copysignf(big, x);
   return pick(ax < 0.625f, small, big);
+}
+
+// The rounding error of hi = fl(a·b), exactly: hi + productLow(a, b, hi) == a·b. An FMA
+// where the ISA has one, else the product in double (exact for two floats).
+inline float productLow(float a, float b, float hi) {
+#if defined(__FMA__)
+  return __builtin_fmaf(a, b, -hi);
+#else
+  return static_cast<float>(static_cast<double>(a) * b - hi);
+#endif
+}
+
+// exp(a·b) for a product that may be large: exp(hi)·(1 + lo) with the product's rounding
+// error lo, without which exp(-x²) at |x| = 10 would be off by ~100·2^-24 relative.
+inline float vexpProduct(float a, float b) {
+  float hi = a * b;
+  float e = vexp(hi);
+  return e + e * productLow(a, b, hi);
+}
+
+// exp(x) - 1 without cancellation near 0: a Taylor polynomial (to x^8) for |x| < 0.5, where
+// its truncation error is below 1e-8 relative, and exp(x) - 1 elsewhere (the subtraction
+// loses at most a factor 2.5 there). Within 5 ulp.
+inline float vexpm1(float x) {
+  float p = 2.48015873e-5f;  // 1/8!
+  p = p * x + 1.98412698e-4f;
+  p = p * x + 1.38888889e-3f;
+  p = p * x + 8.33333333e-3f;
+  p = p * x + 4.16666667e-2f;
+  p = p * x + 1.66666667e-1f;
+  p = p * x + 0.5f;
+  float small = x + x * x * p;
+  return pick(__builtin_fabsf(x) < 0.5f, small, vexp(x) - 1.0f);
+}
+
+// log(1 + x) as log(w) for w = fl(1 + x), corrected by the rounding of w to first order
+// (Goldberg's method; the correction is NaN only at x = -1 and x = inf, where log(w) is
+// already right). Within 3 ulp.
+inline float vlog1p(float x) {
+  float w = 1.0f + x;
+  float c = ((w - 1.0f) - x) / w;
+  return vlog(w) - pick(c != c, 0.f, c);
+}
+
+// t·H(1 - t) with t = 1/(1 + h): the lower tail of the standard normal distribution is
+// Phi(-y) = exp(-y²/2) · normalTailFactor(y/2) for y >= 0 (H fitted minimax for relative
+// error on y in [0, 13.8], below which Phi underflows; evaluated in float the product is
+// within 4e-7 relative). u = h·t rather than 1 - t keeps u exact near y = 0.
+inline float normalTailFactor(float h) {
+  float t = 1.0f / (1.0f + h);
+  float u = h * t;
+  float p = -3.561964259e-02f;
+  p = p * u + 1.851925105e-01f;
+  p = p * u - 3.424701989e-01f;
+  p = p * u + 2.942691743e-01f;
+  p = p * u - 1.696021259e-01f;
+  p = p * u + 7.524437457e-02f;
+  p = p * u + 4.254382849e-02f;
+  p = p * u + 4.363214597e-02f;
+  p = p * u - 9.582677484e-02f;
+  p = p * u - 2.978836000e-01f;
+  p = p * u + 0.5f;
+  return t * p;
+}
+
+// Above this |x| both exp(-x²) and exp(-x²/2) underflow; clamping there keeps x² finite
+// (NaN passes through the clamp).
+constexpr float kTailClamp = 16.f;
+
+// erf in float, within 3 ulp: an odd polynomial (minimax for relative error) for |x| < 1,
+// 1 - erfc(|x|) beyond, with erfc(z) = 2·Phi(-z·√2) from the normal tail above.
+inline float verf(float x) {
+  float ax = __builtin_fabsf(x);
+  float w = x * x;
+  float s = 8.068553871e-05f;
+  s = s * w - 8.075583028e-04f;
+  s = s * w + 5.195914302e-03f;
+  s = s * w - 2.685797773e-02f;
+  s = s * w + 1.128369346e-01f;
+  s = s * w - 3.761263788e-01f;
+  s = s * w + 1.128379226e+00f;
+  float small = x * s;
+  float z = pick(ax > kTailClamp, kTailClamp, ax);
+  float erfc = 2.0f * vexpProduct(-z, z) * normalTailFactor(0.70710678f * z);
+  float big = __builtin_copysignf(1.0f - erfc, x);
+  return pick(ax < 1.0f, small, pick(x != x, x, big));
+}
+
+// Phi(x), the standard normal distribution function, for the exact GELU x·Phi(x), and
+// the density exp(-x²/2)/√(2π) it shares the exponential with. Within 4e-7 relative.
+inline float vnormalCdf(float x, float* density) {
+  float ax = __builtin_fabsf(x);
+  ax = pick(ax > kTailClamp, kTailClamp, ax);
+  float e = vexpProduct(-0.5f * ax, ax);
+  float tail = e * normalTailFactor(0.5f * ax);
+  *density = e * 0.398942280f;
+  return pick(x > 0.f, 1.0f - tail, tail);
 }
 
 // Two branches of one formula keep exp() from overflowing, as the js kernel does.
