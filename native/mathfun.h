@@ -23,11 +23,9 @@ inline float pick(bool c, float a, float b) {
   return bitsFloat((floatBits(a) & m) | (floatBits(b) & ~m));
 }
 
-inline float vexp(float x) {
-  // Below -104 the result rounds to 0; above 89 it is inf either way. Clamped in this
-  // order NaN becomes 89 (float-to-int of NaN is undefined); it is put back at the end.
-  float xc = pick(x < 89.f, x, 89.f);
-  xc = pick(xc > -104.f, xc, -104.f);
+// exp(x) for x in [-176, 89] only (NaN or anything outside gives an unspecified value):
+// vexp below without its clamps, for callers that know the range of their argument.
+inline float vexpInRange(float xc) {
   // n = round(x / ln 2): adding 1.5·2^23 leaves the rounded value in the low mantissa bits
   // (floorf would block vectorisation).
   float t = xc * 1.44269504088896341f + 12582912.0f;
@@ -42,11 +40,18 @@ inline float vexp(float x) {
   y = y * r + 1.6666665459e-1f;
   y = y * r + 5.0000001201e-1f;
   y = y * z + r + 1.0f;
-  // 2^n in two factors, so n in [-150, 129] needs no denormal or infinite scale.
+  // 2^n in two factors, so n in [-254, 129] needs no denormal or infinite scale.
   int32_t n = static_cast<int32_t>(fx);
   int32_t n1 = n >> 1, n2 = n - n1;
-  float e = y * bitsFloat(static_cast<uint32_t>(n1 + 127) << 23) * bitsFloat(static_cast<uint32_t>(n2 + 127) << 23);
-  return pick(x != x, x, e);
+  return y * bitsFloat(static_cast<uint32_t>(n1 + 127) << 23) * bitsFloat(static_cast<uint32_t>(n2 + 127) << 23);
+}
+
+inline float vexp(float x) {
+  // Below -104 the result rounds to 0; above 89 it is inf either way. Clamped in this
+  // order NaN becomes 89 (float-to-int of NaN is undefined); it is put back at the end.
+  float xc = pick(x < 89.f, x, 89.f);
+  xc = pick(xc > -104.f, xc, -104.f);
+  return pick(x != x, x, vexpInRange(xc));
 }
 
 inline float vlog(float x) {
@@ -105,11 +110,12 @@ inline float productLow(float a, float b, float hi) {
 #endif
 }
 
-// exp(a·b) for a product that may be large: exp(hi)·(1 + lo) with the product's rounding
-// error lo, without which exp(-x²) at |x| = 10 would be off by ~100·2^-24 relative.
+// exp(a·b) for a product in [-176, 0] (NaN gives NaN) that may be large: exp(hi)·(1 + lo)
+// with the product's rounding error lo, without which exp(-x²) at |x| = 10 would be off
+// by ~100·2^-24 relative.
 inline float vexpProduct(float a, float b) {
   float hi = a * b;
-  float e = vexp(hi);
+  float e = vexpInRange(hi);
   return e + e * productLow(a, b, hi);
 }
 
@@ -158,9 +164,10 @@ inline float normalTailFactor(float h) {
   return t * p;
 }
 
-// Above this |x| both exp(-x²) and exp(-x²/2) underflow; clamping there keeps x² finite
-// (NaN passes through the clamp).
-constexpr float kTailClamp = 16.f;
+// Clamps of |x| that keep exp(-x²) (erf) and exp(-x²/2) (GELU) within vexpProduct's
+// range; beyond them both underflow to 0 anyway. NaN passes through the clamps.
+constexpr float kErfClamp = 11.f;
+constexpr float kNormalClamp = 16.f;
 
 // erf in float, within 3 ulp: an odd polynomial (minimax for relative error) for |x| < 1,
 // 1 - erfc(|x|) beyond, with erfc(z) = 2·Phi(-z·√2) from the normal tail above.
@@ -175,7 +182,7 @@ inline float verf(float x) {
   s = s * w - 3.761263788e-01f;
   s = s * w + 1.128379226e+00f;
   float small = x * s;
-  float z = pick(ax > kTailClamp, kTailClamp, ax);
+  float z = pick(ax > kErfClamp, kErfClamp, ax);
   float erfc = 2.0f * vexpProduct(-z, z) * normalTailFactor(0.70710678f * z);
   float big = __builtin_copysignf(1.0f - erfc, x);
   return pick(ax < 1.0f, small, pick(x != x, x, big));
@@ -185,7 +192,7 @@ inline float verf(float x) {
 // the density exp(-x²/2)/√(2π) it shares the exponential with. Within 4e-7 relative.
 inline float vnormalCdf(float x, float* density) {
   float ax = __builtin_fabsf(x);
-  ax = pick(ax > kTailClamp, kTailClamp, ax);
+  ax = pick(ax > kNormalClamp, kNormalClamp, ax);
   float e = vexpProduct(-0.5f * ax, ax);
   float tail = e * normalTailFactor(0.5f * ax);
   *density = e * 0.398942280f;

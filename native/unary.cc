@@ -133,7 +133,7 @@ void backwardRange(int op, const float* x, const float* y, const float* g, float
     case U_ERF:
       map3(x, y, g, out, n, [](float xi, float, float gi) {
         float ax = __builtin_fabsf(xi);
-        ax = pick(ax > kTailClamp, kTailClamp, ax);
+        ax = pick(ax > kErfClamp, kErfClamp, ax);
         return gi * kTwoOverSqrtPi * vexpProduct(-ax, ax);
       });
       break;
