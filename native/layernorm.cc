@@ -81,12 +81,12 @@ void layerNormBackward(const float* g, const float* x, const float* w, const flo
   // partial sums while its rows are in L1 from the input gradient; the partials are then
   // added in chunk order, so the result does not depend on the thread count.
   bool sums = gw || gb;
-  int64_t chunks = (rows + kRowChunk - 1) / kRowChunk;
+  int64_t chunkRows = kRowChunk, chunks = (rows + kRowChunk - 1) / kRowChunk;
   double* part = sums ? static_cast<double*>(malloc(static_cast<size_t>(chunks * 2 * cols) * sizeof(double))) : nullptr;
-  if (sums && !part) {  // out of memory for the partials: one chunk, summed in place
+  if (sums && !part) {  // no memory for the partials: one chunk, summed straight into gw and gb
+    chunkRows = rows;
     chunks = 1;
   }
-  int64_t chunkRows = (rows + chunks - 1) / (chunks ? chunks : 1);
   parallelRows(chunks, chunkRows * cols, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; c++) {
       int64_t r0 = c * chunkRows, r1 = imin(rows, r0 + chunkRows);
