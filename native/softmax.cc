@@ -16,7 +16,7 @@ void softmaxRow(const float* x, float* out, int64_t n, bool log) {
   // plain map vectorises, a sum over a mapped value does not.
 #pragma GCC ivdep
   for (int64_t j = 0; j < n; j++) out[j] = vexp(x[j] - max);
-  double sum = sumLanes(out, n);
+  double sum = sumPositive(out, n);
   if (log) {
     double lse = max + ::log(sum);
 #pragma GCC ivdep
