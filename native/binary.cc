@@ -142,8 +142,8 @@ void transposeCopy(const View& src, const View& dst, const int64_t* shape, int n
       int64_t i1 = imin(i0 + kTile, na);
       for (int64_t j0 = 0; j0 < nb; j0 += kTile) {
         int64_t j1 = imin(j0 + kTile, nb);
-        for (int64_t j = j0; j < j1; j++) {
-          for (int64_t i = i0; i < i1; i++) d[i * ds + j] = s[i + j * ss];
+        for (int64_t i = i0; i < i1; i++) {
+          for (int64_t j = j0; j < j1; j++) d[i * ds + j] = s[i + j * ss];
         }
       }
     }
