@@ -94,8 +94,18 @@ void whereT(const View& cond, const View& a, const View& b, const int64_t* shape
       const T* x = ad + off[1];
       const T* y = bd + off[2];
       T* r = out + o;
+      // The masks of attention: a contiguous side against a scalar fill.
       if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
+#pragma GCC ivdep
         for (int64_t i = 0; i < n; i++) r[i] = c[i] ? x[i] : y[i];
+      } else if (s[0] == 1 && s[1] == 1 && s[2] == 0) {
+        T yv = *y;
+#pragma GCC ivdep
+        for (int64_t i = 0; i < n; i++) r[i] = c[i] ? x[i] : yv;
+      } else if (s[0] == 1 && s[1] == 0 && s[2] == 1) {
+        T xv = *x;
+#pragma GCC ivdep
+        for (int64_t i = 0; i < n; i++) r[i] = c[i] ? xv : y[i];
       } else {
         for (int64_t i = 0; i < n; i++) r[i] = c[i * s[0]] ? x[i * s[1]] : y[i * s[2]];
       }
@@ -103,8 +113,57 @@ void whereT(const View& cond, const View& a, const View& b, const int64_t* shape
   });
 }
 
+// Side of the square tiles a transposing copy moves through L1.
+constexpr int64_t kTile = 16;
+
+// A copy in which dim a is contiguous in src and dim b (another) in dst: a row-by-row walk
+// would read or write one element per cache line, so the (a, b) planes are copied in
+// kTile × kTile tiles, reading src along a and writing dst along b. Tasks are strips of
+// kTile indices of a over a whole plane.
+template <class T>
+void transposeCopy(const View& src, const View& dst, const int64_t* shape, int nd, int a, int b) {
+  const T* sd = static_cast<const T*>(src.data);
+  T* dd = static_cast<T*>(dst.data);
+  int64_t na = shape[a], nb = shape[b], ss = src.strides[b], ds = dst.strides[a];
+  int64_t strips = (na + kTile - 1) / kTile;
+  parallelRange(numel(shape, nd) / na / nb * strips, imax(1, kParallelElems / (kTile * nb)), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      // Unravel the plane index over the dims other than a and b.
+      int64_t plane = t / strips, i0 = (t % strips) * kTile;
+      const T* s = sd + src.offset;
+      T* d = dd + dst.offset;
+      for (int dim = nd - 1; dim >= 0; dim--) {
+        if (dim == a || dim == b) continue;
+        int64_t idx = plane % shape[dim];
+        plane /= shape[dim];
+        s += idx * src.strides[dim];
+        d += idx * dst.strides[dim];
+      }
+      int64_t i1 = imin(i0 + kTile, na);
+      for (int64_t j0 = 0; j0 < nb; j0 += kTile) {
+        int64_t j1 = imin(j0 + kTile, nb);
+        for (int64_t i = i0; i < i1; i++) {
+          for (int64_t j = j0; j < j1; j++) d[i * ds + j] = s[i + j * ss];
+        }
+      }
+    }
+  });
+}
+
 template <class T>
 void copyT(const View& src, const View& dst, const int64_t* shape, int nd) {
+  // A transposition: the dims that are contiguous in src and in dst differ, and both are
+  // long enough for tiles to pay.
+  int a = -1, b = -1;
+  for (int d = 0; d < nd; d++) {
+    if (shape[d] < 8) continue;
+    if (src.strides[d] == 1 && a < 0) a = d;
+    if (dst.strides[d] == 1 && b < 0) b = d;
+  }
+  if (a >= 0 && b >= 0 && a != b && (nd == 0 || dst.strides[nd - 1] != 1 || src.strides[nd - 1] != 1)) {
+    transposeCopy<T>(src, dst, shape, nd, a, b);
+    return;
+  }
   const View* views[2] = {&src, &dst};
   const T* sd = static_cast<const T*>(src.data);
   T* dd = static_cast<T*>(dst.data);

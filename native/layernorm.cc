@@ -1,6 +1,7 @@
 // Layer normalisation over the last `cols` values of each row. Row statistics in double,
 // as the js kernel; the per-element math in float.
 #include <math.h>
+#include <stdlib.h>
 
 #include "mathfun.h"
 #include "ops.h"
@@ -9,8 +10,9 @@ namespace lathe {
 namespace LATHE_ISA {
 namespace {
 
-// Columns handled together by the weight/bias gradient pass: their sums stay in L1.
-constexpr int64_t kColBlock = 512;
+// Rows per partial sum of the weight and bias gradients (a constant, not a share of the
+// threads, so that the order of the sums is always the same).
+constexpr int64_t kRowChunk = 64;
 
 void normRow(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd, int64_t n,
              double eps) {
@@ -75,32 +77,58 @@ void layerNorm(const float* x, const float* w, const float* b, float* out, float
 
 void layerNormBackward(const float* g, const float* x, const float* w, const float* mean, const float* rstd, float* gx,
                        float* gw, float* gb, int64_t rows, int64_t cols) {
-  parallelRows(rows, cols, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) gradRow(g + r * cols, x + r * cols, w, mean[r], rstd[r], gx + r * cols, cols);
-  });
-  if (!gw && !gb) return;
-  // Weight and bias gradients sum over rows: split by columns so no two threads share one.
-  int64_t blocks = (cols + kColBlock - 1) / kColBlock;
-  parallelRows(blocks, rows * imin(cols, kColBlock), [&](int64_t b0, int64_t b1) {
-    double sw[kColBlock], sb[kColBlock];
-    for (int64_t blk = b0; blk < b1; blk++) {
-      int64_t c0 = blk * kColBlock, nc = imin(kColBlock, cols - c0);
-      for (int64_t j = 0; j < nc; j++) sw[j] = sb[j] = 0;
-      for (int64_t r = 0; r < rows; r++) {
-        const float* gr = g + r * cols + c0;
-        const float* xr = x + r * cols + c0;
+  // The weight and bias gradients sum over rows. Each chunk of kRowChunk rows adds its own
+  // partial sums while its rows are in L1 from the input gradient; the partials are then
+  // added in chunk order, so the result does not depend on the thread count.
+  bool sums = gw || gb;
+  int64_t chunkRows = kRowChunk, chunks = (rows + kRowChunk - 1) / kRowChunk;
+  double* part = sums ? static_cast<double*>(malloc(static_cast<size_t>(chunks * 2 * cols) * sizeof(double))) : nullptr;
+  if (sums && !part) {  // no memory for the partials: one chunk, summed straight into gw and gb
+    chunkRows = rows;
+    chunks = 1;
+  }
+  parallelRows(chunks, chunkRows * cols, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; c++) {
+      int64_t r0 = c * chunkRows, r1 = imin(rows, r0 + chunkRows);
+      // Summed in float within the chunk (at most kRowChunk terms), in double across chunks.
+      float* sw = part ? scratch(0, 2 * cols) : nullptr;
+      float* sb = sw ? sw + cols : nullptr;
+      if (sw) {
+        for (int64_t j = 0; j < 2 * cols; j++) sw[j] = 0;
+      }
+      for (int64_t r = r0; r < r1; r++) {
+        const float* gr = g + r * cols;
+        const float* xr = x + r * cols;
         float mu = mean[r], rs = rstd[r];
-        for (int64_t j = 0; j < nc; j++) {
-          sw[j] += gr[j] * ((xr[j] - mu) * rs);
-          sb[j] += gr[j];
+        gradRow(gr, xr, w, mu, rs, gx + r * cols, cols);
+        if (sw) {
+          for (int64_t j = 0; j < cols; j++) {
+            sw[j] += gr[j] * ((xr[j] - mu) * rs);
+            sb[j] += gr[j];
+          }
+        } else if (sums) {
+          for (int64_t j = 0; j < cols; j++) {
+            if (gw) gw[j] += gr[j] * ((xr[j] - mu) * rs);
+            if (gb) gb[j] += gr[j];
+          }
         }
       }
-      for (int64_t j = 0; j < nc; j++) {
-        if (gw) gw[c0 + j] += static_cast<float>(sw[j]);
-        if (gb) gb[c0 + j] += static_cast<float>(sb[j]);
+      if (sw) {
+        for (int64_t j = 0; j < 2 * cols; j++) part[c * 2 * cols + j] = sw[j];
       }
     }
   });
+  if (!part) return;
+  for (int64_t j = 0; j < cols; j++) {
+    double tw = 0, tb = 0;
+    for (int64_t c = 0; c < chunks; c++) {
+      tw += part[c * 2 * cols + j];
+      tb += part[c * 2 * cols + cols + j];
+    }
+    if (gw) gw[j] += static_cast<float>(tw);
+    if (gb) gb[j] += static_cast<float>(tb);
+  }
+  free(part);
 }
 
 }  // namespace LATHE_ISA

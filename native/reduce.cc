@@ -12,20 +12,26 @@ namespace {
 // Inner positions reduced together: their double accumulators stay on the stack.
 constexpr int64_t kInnerBlock = 256;
 
+// Whether v replaces best: it is more extreme, or NaN (which then sticks).
+template <bool Max>
+inline float extreme(float best, float v) {
+  return pick((Max ? v > best : v < best) | (v != v), v, best);
+}
+
 template <bool Max>
 float extremeRun(const float* x, int64_t n) {
-  float lane[16];
-  for (int j = 0; j < 16; j++) lane[j] = x[0];
-  int64_t i = 1;
+  Lanes16 acc = Lanes16{} + x[0];
+  int64_t i = 0;  // from x[0] again: comparing it with itself changes nothing
   for (; i + 16 <= n; i += 16) {
-    for (int j = 0; j < 16; j++) {
-      float v = x[i + j];
-      lane[j] = (Max ? v > lane[j] : v < lane[j]) || v != v ? v : lane[j];
-    }
+    Lanes16 v;
+    loadLanes16(v, x + i);
+    acc = ((Max ? v > acc : v < acc) | (v != v)) ? v : acc;
   }
+  float lane[16];
+  __builtin_memcpy(lane, &acc, sizeof lane);
   float best = lane[0];
-  for (int j = 1; j < 16; j++) best = (Max ? lane[j] > best : lane[j] < best) || lane[j] != lane[j] ? lane[j] : best;
-  for (; i < n; i++) best = (Max ? x[i] > best : x[i] < best) || x[i] != x[i] ? x[i] : best;
+  for (int j = 1; j < 16; j++) best = extreme<Max>(best, lane[j]);
+  for (; i < n; i++) best = extreme<Max>(best, x[i]);
   return best;
 }
 

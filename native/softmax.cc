@@ -12,12 +12,18 @@ namespace {
 void softmaxRow(const float* x, float* out, int64_t n, bool log) {
   float max = maxLanes(x, n);
   if (max == -kInf) max = 0.f;  // an all -inf row gives NaN/-inf as PyTorch, not a crash
+  // The exponentials go to out first (also for log-softmax, which overwrites them): a
+  // plain map vectorises, a sum over a mapped value does not.
+#pragma GCC ivdep
+  for (int64_t j = 0; j < n; j++) out[j] = vexp(x[j] - max);
+  double sum = sumPositive(out, n);
   if (log) {
-    double lse = max + ::log(sumLanes(x, n, [max](float v) { return vexp(v - max); }));
+    double lse = max + ::log(sum);
+#pragma GCC ivdep
     for (int64_t j = 0; j < n; j++) out[j] = static_cast<float>(x[j] - lse);
   } else {
-    for (int64_t j = 0; j < n; j++) out[j] = vexp(x[j] - max);
-    float inv = static_cast<float>(1.0 / sumLanes(out, n));
+    float inv = static_cast<float>(1.0 / sum);
+#pragma GCC ivdep
     for (int64_t j = 0; j < n; j++) out[j] *= inv;
   }
 }

@@ -1,6 +1,6 @@
 // Elementwise unary kernels and their derivatives over contiguous float32. Each op is its
-// own loop so the compiler can vectorise it; rare transcendental functions call libm in
-// double precision (matching the js kernels bit for bit or nearly).
+// own loop so the compiler can vectorise it (conditional values are computed on both sides
+// and picked, see mathfun.h); sin and cos call libm in double precision.
 #include <math.h>
 
 #include "mathfun.h"
@@ -10,10 +10,8 @@ namespace lathe {
 namespace LATHE_ISA {
 namespace {
 
-constexpr float kSqrt1_2 = 0.70710678118654752f;
 constexpr float kSqrt2OverPi = 0.79788456080286536f;
-constexpr double kInvSqrt2Pi = 0.39894228040143268;
-constexpr double kTwoOverSqrtPi = 1.1283791670955126;
+constexpr float kTwoOverSqrtPi = 1.1283791670955126f;
 
 // JavaScript truthiness of a number: NaN and ±0 are false.
 inline bool truthy(float x) { return x == x && x != 0.f; }
@@ -31,8 +29,8 @@ void unaryRange(int op, const float* x, float* out, int64_t n, float p0, float p
     case U_SIGN: map(x, out, n, [](float v) { return v > 0.f ? 1.f : v < 0.f ? -1.f : v; }); break;
     case U_EXP: map(x, out, n, [](float v) { return vexp(v); }); break;
     case U_LOG: map(x, out, n, [](float v) { return vlog(v); }); break;
-    case U_LOG1P: map(x, out, n, [](float v) { return static_cast<float>(::log1p(v)); }); break;
-    case U_EXPM1: map(x, out, n, [](float v) { return static_cast<float>(::expm1(v)); }); break;
+    case U_LOG1P: map(x, out, n, [](float v) { return vlog1p(v); }); break;
+    case U_EXPM1: map(x, out, n, [](float v) { return vexpm1(v); }); break;
     case U_SQRT: map(x, out, n, [](float v) { return __builtin_sqrtf(v); }); break;
     case U_RSQRT: map(x, out, n, [](float v) { return 1.f / __builtin_sqrtf(v); }); break;
     case U_SQUARE: map(x, out, n, [](float v) { return v * v; }); break;
@@ -43,9 +41,12 @@ void unaryRange(int op, const float* x, float* out, int64_t n, float p0, float p
     case U_SIGMOID: map(x, out, n, [](float v) { return vsigmoid(v); }); break;
     case U_RELU: map(x, out, n, [](float v) { return v > 0.f ? v : 0.f; }); break;
     case U_LEAKY_RELU: map(x, out, n, [p0](float v) { return v > 0.f ? v : v * p0; }); break;
-    case U_ELU: map(x, out, n, [p0](float v) { return v > 0.f ? v : static_cast<float>(p0 * ::expm1(v)); }); break;
+    case U_ELU: map(x, out, n, [p0](float v) { return pick(v > 0.f, v, p0 * vexpm1(v)); }); break;
     case U_GELU:
-      map(x, out, n, [](float v) { return static_cast<float>(0.5 * v * (1.0 + ::erf(v * static_cast<double>(kSqrt1_2)))); });
+      map(x, out, n, [](float v) {
+        float density;
+        return v * vnormalCdf(v, &density);
+      });
       break;
     // 0.5·(1 + tanh(u)) = sigmoid(2u): the same value without 1 + tanh cancelling for v < 0.
     case U_GELU_TANH:
@@ -53,13 +54,19 @@ void unaryRange(int op, const float* x, float* out, int64_t n, float p0, float p
       break;
     case U_SILU: map(x, out, n, [](float v) { return v * vsigmoid(v); }); break;
     case U_SOFTPLUS:
-      // PyTorch: x when beta*x > threshold, else log1p(exp(beta*x))/beta.
+      // PyTorch: x when beta*x > threshold, else log1p(exp(beta*x))/beta, computed as
+      // max(bx, 0) + log1p(exp(-|bx|)). bx = hi + lo exactly: exp(-|bx|) needs the low part.
       map(x, out, n, [p0, p1](float v) {
-        double bx = static_cast<double>(v) * p0;
-        return bx > p1 ? v : static_cast<float>(::log1p(::exp(bx)) / p0);
+        float hi = v * p0, lo = productLow(v, p0, hi);
+        lo = pick(lo == lo, lo, 0.f);  // NaN when hi is infinite
+        float e = vexp(-__builtin_fabsf(hi));
+        bool pos = hi > 0.f;
+        e = e - e * pick(pos, lo, -lo);
+        float r = (pick(pos, hi + lo, 0.f) + vlog1p(e)) / p0;
+        return pick(hi > p1, v, r);
       });
       break;
-    case U_ERF: map(x, out, n, [](float v) { return static_cast<float>(::erf(v)); }); break;
+    case U_ERF: map(x, out, n, [](float v) { return verf(v); }); break;
     case U_FLOOR: map(x, out, n, [](float v) { return __builtin_floorf(v); }); break;
     case U_CEIL: map(x, out, n, [](float v) { return __builtin_ceilf(v); }); break;
     // rint rounds half to even in the default rounding mode, as torch.round.
@@ -97,9 +104,9 @@ void backwardRange(int op, const float* x, const float* y, const float* g, float
     case U_ELU: map3(x, y, g, out, n, [p0](float xi, float yi, float gi) { return xi > 0.f ? gi : gi * (yi + p0); }); break;
     case U_GELU:
       map3(x, y, g, out, n, [](float xi, float, float gi) {
-        double v = xi;
-        return static_cast<float>(gi * (0.5 * (1.0 + ::erf(v * static_cast<double>(kSqrt1_2))) +
-                                        v * kInvSqrt2Pi * ::exp(-0.5 * v * v)));
+        float density;
+        float cdf = vnormalCdf(xi, &density);
+        return gi * (cdf + xi * density);
       });
       break;
     case U_GELU_TANH:
@@ -120,12 +127,14 @@ void backwardRange(int op, const float* x, const float* y, const float* g, float
     case U_SOFTPLUS:
       map3(x, y, g, out, n, [p0, p1](float xi, float, float gi) {
         float bx = xi * p0;
-        return bx > p1 ? gi : gi * vsigmoid(bx);
+        return pick(bx > p1, gi, gi * vsigmoid(bx));
       });
       break;
     case U_ERF:
       map3(x, y, g, out, n, [](float xi, float, float gi) {
-        return gi * static_cast<float>(kTwoOverSqrtPi) * vexp(-xi * xi);
+        float ax = __builtin_fabsf(xi);
+        ax = pick(ax > kErfClamp, kErfClamp, ax);
+        return gi * kTwoOverSqrtPi * vexpProduct(-ax, ax);
       });
       break;
   }

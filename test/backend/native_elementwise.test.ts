@@ -83,6 +83,43 @@ eachConfig("native unary kernels", () => {
   });
 });
 
+/**
+ * erf and the exact GELU are float approximations (mathfun.h): checked over a dense sweep
+ * of [-15, 15] and the edges (±0, ±inf, NaN, denormals, huge |x|) against the js kernels,
+ * which compute in double. erf within 2e-7 absolute (≈ 2 ulp at 1) or 4e-7 relative; GELU
+ * within 1e-6 relative, or 1e-15 absolute where the js kernel's 1 + erf(x/√2) cancels
+ * (x < -8, where it returns 0 for values below ~1e-16); the derivatives, which cross zero,
+ * within 2e-7 absolute.
+ */
+function wideRange(): Float32Array {
+  const edges = [0, -0, Infinity, -Infinity, NaN, 1e-40, -1e-40, 1e-20, -1e-20, 1e-7, -1e-7, 0.999, 1, 1.001, -1, 3.9, -3.9, 5, -5, 10, -10, 13, -13, 14.5, -14.5, 16, -16, 20, -20, 1e3, -1e3, 1e30, -1e30, 3e38, -3e38];
+  const n = 20001;
+  const x = new Float32Array(edges.length + n);
+  x.set(edges);
+  for (let i = 0; i < n; i++) x[edges.length + i] = -15 + (30 * i) / (n - 1);
+  return x;
+}
+
+eachConfig("native erf and GELU accuracy", () => {
+  const x = wideRange();
+  const n = x.length;
+  const run = (b: typeof js, op: UnaryOp) => {
+    const out = new Float32Array(n);
+    b.unary(op, x, 0, out, n, 0, 0);
+    return out;
+  };
+  const grad = (b: typeof js, op: DiffUnaryOp) => {
+    const y = run(js, op), g = new Float32Array(n).fill(1), out = new Float32Array(n);
+    b.unaryBackward(op, x, y, g, out, n, 0, 0);
+    return out;
+  };
+  test("erf", () => assertClose(run(native, "erf"), run(js, "erf"), { atol: 2e-7, rtol: 4e-7, what: "erf" }));
+  test("gelu", () => assertClose(run(native, "gelu"), run(js, "gelu"), { atol: 1e-15, rtol: 1e-6, what: "gelu" }));
+  test("derivatives of erf and gelu", () => {
+    for (const op of ["erf", "gelu"] as const) assertClose(grad(native, op), grad(js, op), { atol: 2e-7, rtol: 1e-6, what: `${op} backward` });
+  });
+});
+
 /** Runs a binary op on both backends over views of `shape`; out is float32 or uint8. */
 function checkBinary(op: BinaryOp, a: StridedView, b: StridedView, shape: number[], outType: "f32" | "u8", what: string) {
   const n = shape.reduce((p, d) => p * d, 1);
@@ -145,6 +182,53 @@ eachConfig("native where and copy", () => {
       js.where(cv, view(a, shape), view(b, shape, [0, 0, 1]), shape, oj);
       native.where(cv, view(a, shape), view(b, shape, [0, 0, 1]), shape, on);
       assert.deepEqual(on, oj);
+    }
+  });
+
+  test("where with a scalar on either side, odd sizes", () => {
+    for (const n of [1, 7, 17, 33, 1000, 70001]) {
+      const cond = new Uint8Array(n).map((_, i) => (i * 5) % 3 === 0 ? 1 : 0);
+      const a = uniform(n, n), fill = new Float32Array([-Infinity]);
+      for (const [x, y] of [[view(a, [n]), view(fill, [n], [0])], [view(fill, [n], [0]), view(a, [n])]]) {
+        const oj = new Float32Array(n), on = new Float32Array(n);
+        js.where(view(cond, [n]), x, y, [n], oj);
+        native.where(view(cond, [n]), x, y, [n], on);
+        assert.deepEqual(on, oj);
+      }
+    }
+    // the causal mask of attention: [b, h, t, t] with the mask broadcast over b and h
+    const shape = [2, 3, 33, 33];
+    const mask = new Uint8Array(33 * 33).map((_, i) => ((i % 33) > Math.floor(i / 33) ? 1 : 0));
+    const scores = uniform(2 * 3 * 33 * 33, 4), fill = new Float32Array([-Infinity]);
+    const oj = new Float32Array(scores.length), on = new Float32Array(scores.length);
+    js.where(view(mask, shape, [0, 0, 33, 1]), view(fill, shape, [0, 0, 0, 0]), view(scores, shape), shape, oj);
+    native.where(view(mask, shape, [0, 0, 33, 1]), view(fill, shape, [0, 0, 0, 0]), view(scores, shape), shape, on);
+    assert.deepEqual(on, oj);
+  });
+
+  test("transposing copies (tiled): permuted heads, odd sizes and tile edges, all dtypes", () => {
+    for (const make of [(k: number) => uniform(k, k), (k: number) => new Uint8Array(k).map((_, i) => i % 251)]) {
+      for (const [shape, perm] of [
+        [[2, 3, 17, 33], [0, 1, 3, 2]], [[2, 33, 3, 17], [0, 2, 1, 3]], [[2, 17, 3, 33], [0, 3, 2, 1]],
+        [[8, 8], [1, 0]], [[9, 1000], [1, 0]], [[1000, 9], [1, 0]], [[33, 7, 17], [2, 1, 0]], [[16, 1, 16], [2, 1, 0]],
+      ] as [number[], number[]][]) {
+        // src is a contiguous array seen through the permutation (a transpose view)
+        const srcShape = perm.map((p) => shape[p]);
+        const srcStrides = stridesOf(srcShape);
+        const strides: number[] = [];
+        perm.forEach((p, d) => { strides[p] = srcStrides[d]; });
+        const n = shape.reduce((p, d) => p * d, 1);
+        const src = make(n + 3);
+        const dj = make(n).fill(0), dn = make(n).fill(0);
+        js.copy(view(src, shape, strides, 3), view(dj, shape));
+        native.copy(view(src, shape, strides, 3), view(dn, shape));
+        assert.deepEqual(dn, dj, `copy [${shape}] permuted ${perm}`);
+        // and the other way: contiguous src into the permuted destination
+        const tj = make(n + 3).fill(0), tn = make(n + 3).fill(0);
+        js.copy(view(dj, shape), view(tj, shape, strides, 3));
+        native.copy(view(dj, shape), view(tn, shape, strides, 3));
+        assert.deepEqual(tn, tj, `copy into [${shape}] permuted ${perm}`);
+      }
     }
   });
 
