@@ -1,8 +1,10 @@
-// 2-D convolution (NCHW, OIHW weights, groups) as im2col + GEMM, the same decomposition
-// as the js kernel. The forward pass writes its patches straight into the GEMM's packed
-// panel layout (no patch matrix written and read back); 1×1 convolutions with stride 1 and
-// no padding skip im2col, the input plane already being the patch matrix. Batches of
-// images run one image per thread; a single image leaves the threads to the GEMM.
+// 2-D convolution (NCHW, OIHW weights, groups). Stride-1 convolutions with few output
+// channels (LeNet's) run direct kernels vectorised over output positions, for all three
+// passes. The rest is im2col + GEMM, the decomposition of the js kernel: the forward pass
+// writes its patches straight into the GEMM's packed panel layout (no patch matrix written
+// and read back); 1×1 convolutions with stride 1 and no padding skip im2col, the input
+// plane already being the patch matrix. Batches of images run one image per thread (per
+// run of images for the weight gradient); a single image leaves the threads to the GEMM.
 #include "gemm.h"
 
 namespace lathe {
@@ -144,92 +146,341 @@ void col2im(const float* cols, int64_t c, const ConvGeometry& g, float* gx) {
 
 // Stride-1 convolutions with few output channels per group: building the patch matrix
 // would cost more than multiplying it. Instead the input of one image and group is copied,
-// zero-padded, into rows of width wp = w + 2·padW, and the outputs are computed on that
+// zero-padded, into rows of width wp (see Shifted), and the outputs are computed on that
 // wide grid (position oy·wp + ox; the last wp - outW of each row are computed and dropped),
 // where patch row p is simply the padded input shifted by
-// offs[p] = ci·hp·wp + ki·dilationH·wp + kj·dilationW. The GEMM micro-kernel reads it there.
+// offs[p] = ci·hp·wp + ki·dilationH·wp + kj·dilationW. Register-blocked kernels below
+// vectorise over those positions: the pixel dimension fills the vector lanes, where the
+// GEMM micro-kernel would spend most of its 14-row tile on channels that do not exist.
+// The forward pass and the input gradient (a convolution too) accumulate a block of
+// output channels × positions over the patch rows; the weight gradient a block of output
+// channels × patch rows over the positions, in per-lane sums added up at the end.
 constexpr int64_t kDirectMaxChannels = 32;
 
 bool useShifted(const ConvGeometry& g, const Dims& d) {
   return g.strideH == 1 && g.strideW == 1 && d.cOutG <= kDirectMaxChannels && !d.direct;
 }
 
-// One image/group's input, zero-padded into rows of width wp, and the patch-row offsets.
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#elif defined(__AVX2__)
+constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;  // SSE2
+#endif
+typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
+inline Vec loadv(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void storev(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+
+// dst[i] = src[i] (+ add) for i < n: whole vectors, the last one overlapping its
+// predecessor (rows here are too short for a memcpy call or a scalar tail to pay).
+template <bool Add>
+inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t n, float add = 0.f) {
+  if (n < kLanes) {
+    for (int64_t i = 0; i < n; i++) dst[i] = Add ? src[i] + add : src[i];
+    return;
+  }
+  for (int64_t i = 0;; i += kLanes) {
+    if (i > n - kLanes) i = n - kLanes;
+    Vec v = loadv(src + i);
+    storev(dst + i, Add ? v + add : v);
+    if (i == n - kLanes) return;
+  }
+}
+
+inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Register blocks of R channels (output channels forward, weight-gradient rows) × C
+// columns (vectors of positions forward, patch rows for the weight gradient): the kernels
+// are instantiated for a few shapes of 24 accumulators (of the 32 AVX-512 registers; 12 of
+// 16 below), each with narrower blocks for the last columns; channels are padded up to
+// whole blocks. Each call picks the shape that costs least for its sizes.
+struct BlockShape {
+  int rows, cols;
+};
+#if defined(__AVX512F__)
+constexpr BlockShape kShapes[] = {{6, 4}, {8, 3}, {4, 6}, {3, 8}, {2, 8}, {1, 8}};
+#else
+constexpr BlockShape kShapes[] = {{6, 2}, {4, 3}, {3, 4}, {2, 4}, {1, 4}};
+#endif
+constexpr int kShapeCount = sizeof(kShapes) / sizeof(kShapes[0]);
+
+// The block shape for `rows` × `cols`: padded work, weighted by the loads each block step
+// issues per multiply-add.
+int pickShape(int64_t rows, int64_t cols) {
+  int best = 0;
+  double bestCost = 0;
+  for (int i = 0; i < kShapeCount; i++) {
+    BlockShape s = kShapes[i];
+    auto work = [&](int64_t c) { return static_cast<double>(c) * (1 + 0.5 * (s.rows + c) / (s.rows * c)); };
+    int64_t tail = cols % s.cols;
+    double cost = static_cast<double>(roundUp(rows, s.rows)) * (cols / s.cols * work(s.cols) + (tail ? work(tail) : 0));
+    if (i == 0 || cost < bestCost) {
+      best = i;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+// The wide grid of one image/group: its input zero-padded into rows of width wp. When the
+// output row fits (padW <= (kw - 1)·dilationW, always so for the input gradient), the
+// rows share their padding: row r is [padW zeros, w values], and reads past its end
+// land in the next row's leading zeros. Fewer columns to compute and drop.
 struct Shifted {
-  float* xp;
-  int64_t* offs;
-  int64_t wp;
-  int64_t wide;  // outH · wp output positions
+  int64_t hp, wp;
+  bool shared;     // rows share their padding (wp = w + padW)
+  int64_t wide;    // outH · wp output positions
+  int64_t wideR;   // wide rounded up to whole vectors
+  int64_t inSize;  // one padded image, with the slack the blocks read past it
 };
 
-Shifted shiftInput(const float* x, const ConvGeometry& g, const Dims& d) {
-  int64_t hp = g.h + 2 * g.padH, wp = g.w + 2 * g.padW;
-  // Reads run up to NR values past the last position, (kw - 1)·dilationW past the input.
-  int64_t inSize = d.cInG * hp * wp, slack = panelWidth() + (g.kw - 1) * g.dilationW;
-  float* xp = scratch(2, inSize + slack);
+Shifted shiftedGrid(const ConvGeometry& g, const Dims& d) {
+  Shifted s;
+  s.hp = g.h + 2 * g.padH;
+  s.shared = g.outW <= g.w + g.padW;
+  s.wp = g.w + (s.shared ? 1 : 2) * g.padW;
+  s.wide = g.outH * s.wp;
+  s.wideR = roundUp(s.wide, kLanes);
+  // Blocks read up to wideR - wide positions past the last, (kw - 1)·dilationW past the input.
+  s.inSize = roundUp(d.cInG * s.hp * s.wp + (s.wideR - s.wide) + (g.kw - 1) * g.dilationW, 16);
+  return s;
+}
+
+void shiftInput(const float* x, const ConvGeometry& g, const Dims& d, const Shifted& s, float* xp) {
   for (int64_t ci = 0; ci < d.cInG; ci++) {
-    for (int64_t iy = 0; iy < hp; iy++) {
-      float* row = xp + (ci * hp + iy) * wp;
+    for (int64_t iy = 0; iy < s.hp; iy++) {
+      float* row = xp + (ci * s.hp + iy) * s.wp;
       int64_t sy = iy - g.padH;
       if (sy < 0 || sy >= g.h) {
-        std::memset(row, 0, sizeof(float) * wp);
+        std::memset(row, 0, sizeof(float) * s.wp);
         continue;
       }
-      std::memset(row, 0, sizeof(float) * g.padW);
-      std::memcpy(row + g.padW, x + (ci * g.h + sy) * g.w, sizeof(float) * g.w);
-      std::memset(row + g.padW + g.w, 0, sizeof(float) * g.padW);
+      for (int64_t i = 0; i < g.padW; i++) row[i] = 0.f;
+      for (int64_t i = s.shared ? s.wp : g.padW + g.w; i < s.wp; i++) row[i] = 0.f;
+      copyRow<false>(row + g.padW, x + (ci * g.h + sy) * g.w, g.w);
     }
   }
-  std::memset(xp + inSize, 0, sizeof(float) * slack);
-  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
+  int64_t used = d.cInG * s.hp * s.wp;
+  std::memset(xp + used, 0, sizeof(float) * (s.inSize - used));
+}
+
+// Patch row p read from the wide grid: offs[p] = ci·hp·wp + ki·dilationH·wp + kj·dilationW.
+void shiftOffsets(const ConvGeometry& g, const Dims& d, const Shifted& s, int64_t* offs) {
   for (int64_t p = 0; p < d.kSize; p++) {
     int64_t ci = p / (g.kh * g.kw), ki = p / g.kw % g.kh, kj = p % g.kw;
-    offs[p] = ci * hp * wp + ki * g.dilationH * wp + kj * g.dilationW;
-  }
-  return {xp, offs, wp, g.outH * wp};
-}
-
-void convShifted(const float* x, const float* w, float* out, const ConvGeometry& g, const Dims& d) {
-  Shifted sh = shiftInput(x, g, d);
-  int64_t nr = panelWidth(), mr = tileRows();
-  float* wideOut = scratch(5, d.cOutG * sh.wide);
-  // Column chunks outside: the input rows a chunk reads stay in cache for every row block.
-  for (int64_t j0 = 0; j0 < sh.wide; j0 += nr) {
-    for (int64_t co0 = 0; co0 < d.cOutG; co0 += mr) {
-      offsetTile(imin(mr, d.cOutG - co0), d.kSize, w + co0 * d.kSize, d.kSize, sh.xp + j0, sh.offs,
-                 wideOut + co0 * sh.wide + j0, sh.wide, imin(nr, sh.wide - j0));
-    }
-  }
-  for (int64_t co = 0; co < d.cOutG; co++) {
-    for (int64_t oy = 0; oy < g.outH; oy++) {
-      std::memcpy(out + co * d.plane + oy * g.outW, wideOut + co * sh.wide + oy * sh.wp, sizeof(float) * g.outW);
-    }
+    offs[p] = ci * s.hp * s.wp + ki * g.dilationH * s.wp + kj * g.dilationW;
   }
 }
 
-// gW_g += gOut_g · patchesᵀ on the wide grid: gOut is laid out with zeros in the dropped
-// columns, and B(position, p) = xp[offs[p] + position] is packed straight from the input.
-struct ShiftedB {
-  const Shifted* sh;
+// c[i·ldc + j] = sum_p wt[p·ldw + i] · xp[offs[p] + j] for i < R, j < C·kLanes.
+template <int R, int C>
+void forwardBlock(int64_t k, const float* wt, int64_t ldw, const float* xp, const int64_t* offs, float* c,
+                  int64_t ldc) {
+  Vec acc[R][C];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (int v = 0; v < C; v++) acc[i][v] = Vec{};
+  }
+  for (int64_t p = 0; p < k; p++) {
+    const float* xr = xp + offs[p];
+    const float* wr = wt + p * ldw;
+    Vec xv[C];
+#pragma GCC unroll 8
+    for (int v = 0; v < C; v++) xv[v] = loadv(xr + v * kLanes);
+#pragma GCC unroll 8
+    for (int i = 0; i < R; i++) {
+      float wi = wr[i];
+#pragma GCC unroll 8
+      for (int v = 0; v < C; v++) acc[i][v] += wi * xv[v];
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (int v = 0; v < C; v++) storev(c + i * ldc + v * kLanes, acc[i][v]);
+  }
+}
+
+// acc[i·ldacc + q] += sum over images b < count and positions j < nvec·kLanes of
+// g[b·gImage + i·ldg + j] · xp[b·xImage + offs[q] + j] for i < R, q < C: per-lane partial
+// sums of the weight gradient, added up across lanes at the end.
+template <int R, int C>
+void weightBlock(int64_t count, int64_t nvec, const float* g, int64_t ldg, int64_t gImage, const float* xp,
+                 int64_t xImage, const int64_t* offs, Vec* acc, int64_t ldacc) {
+  Vec s[R][C];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (int q = 0; q < C; q++) s[i][q] = Vec{};
+  }
+  for (int64_t b = 0; b < count; b++) {
+    const float* gb = g + b * gImage;
+    const float* xr[C];
+#pragma GCC unroll 8
+    for (int q = 0; q < C; q++) xr[q] = xp + b * xImage + offs[q];
+    for (int64_t j = 0; j < nvec * kLanes; j += kLanes) {
+      Vec xv[C];
+#pragma GCC unroll 8
+      for (int q = 0; q < C; q++) xv[q] = loadv(xr[q] + j);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; i++) {
+        Vec gv = loadv(gb + i * ldg + j);
+#pragma GCC unroll 8
+        for (int q = 0; q < C; q++) s[i][q] += gv * xv[q];
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (int q = 0; q < C; q++) acc[i * ldacc + q] += s[i][q];
+  }
+}
+
+// Blocks of `cols` <= C columns: the full block, or a narrower one for the last columns.
+template <int R, int C>
+void forwardCols(int64_t cols, int64_t k, const float* wt, int64_t ldw, const float* xp, const int64_t* offs,
+                 float* c, int64_t ldc) {
+  if constexpr (C > 1) {
+    if (cols < C) return forwardCols<R, C - 1>(cols, k, wt, ldw, xp, offs, c, ldc);
+  }
+  forwardBlock<R, C>(k, wt, ldw, xp, offs, c, ldc);
+}
+
+template <int R, int C>
+void weightCols(int64_t cols, int64_t count, int64_t nvec, const float* g, int64_t ldg, int64_t gImage,
+                const float* xp, int64_t xImage, const int64_t* offs, Vec* acc, int64_t ldacc) {
+  if constexpr (C > 1) {
+    if (cols < C) return weightCols<R, C - 1>(cols, count, nvec, g, ldg, gImage, xp, xImage, offs, acc, ldacc);
+  }
+  weightBlock<R, C>(count, nvec, g, ldg, gImage, xp, xImage, offs, acc, ldacc);
+}
+
+using ForwardFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, const int64_t*, float*, int64_t);
+using WeightFn = void (*)(int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, int64_t,
+                          const int64_t*, Vec*, int64_t);
+#if defined(__AVX512F__)
+constexpr ForwardFn kForward[] = {forwardCols<6, 4>, forwardCols<8, 3>, forwardCols<4, 6>,
+                                  forwardCols<3, 8>, forwardCols<2, 8>, forwardCols<1, 8>};
+constexpr WeightFn kWeight[] = {weightCols<6, 4>, weightCols<8, 3>, weightCols<4, 6>,
+                                weightCols<3, 8>, weightCols<2, 8>, weightCols<1, 8>};
+#else
+constexpr ForwardFn kForward[] = {forwardCols<6, 2>, forwardCols<4, 3>, forwardCols<3, 4>, forwardCols<2, 4>,
+                                  forwardCols<1, 4>};
+constexpr WeightFn kWeight[] = {weightCols<6, 2>, weightCols<4, 3>, weightCols<3, 4>, weightCols<2, 4>,
+                                weightCols<1, 4>};
+#endif
+
+// A forward plan: block shape and the weights as its blocks read them, wt[group][p][cp]
+// (cp = cOutG rounded up to the block's rows, zeros past cOutG), from w(group, co, p).
+struct ForwardPlan {
+  BlockShape shape;
+  ForwardFn fn;
+  int64_t cp, wtSize;
+  float* wt;
 };
 
-void packShifted(const void* ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
-  const Shifted& sh = *static_cast<const ShiftedB*>(ctx)->sh;
-  packShiftedRows(sh.xp, sh.offs, p0, kc, j0, nc, out);
-}
-
-void weightGradShifted(const float* gOut, const float* x, float* gw, const ConvGeometry& g, const Dims& d) {
-  Shifted sh = shiftInput(x, g, d);
-  float* gWide = scratch(5, d.cOutG * sh.wide);
-  for (int64_t co = 0; co < d.cOutG; co++) {
-    for (int64_t oy = 0; oy < g.outH; oy++) {
-      float* row = gWide + co * sh.wide + oy * sh.wp;
-      std::memcpy(row, gOut + co * d.plane + oy * g.outW, sizeof(float) * g.outW);
-      std::memset(row + g.outW, 0, sizeof(float) * (sh.wp - g.outW));
+template <class W>
+ForwardPlan forwardPlan(const ConvGeometry& g, const Dims& d, W&& w) {
+  ForwardPlan f;
+  Shifted s = shiftedGrid(g, d);
+  int i = pickShape(d.cOutG, s.wideR / kLanes);
+  f.shape = kShapes[i];
+  f.fn = kForward[i];
+  f.cp = roundUp(d.cOutG, f.shape.rows);
+  f.wtSize = f.cp * d.kSize;
+  f.wt = scratch(3, g.groups * f.wtSize);
+  for (int64_t gi = 0; gi < g.groups; gi++) {
+    float* wt = f.wt + gi * f.wtSize;
+    for (int64_t p = 0; p < d.kSize; p++) {
+      for (int64_t co = 0; co < f.cp; co++) wt[p * f.cp + co] = co < d.cOutG ? w(gi, co, p) : 0.f;
     }
   }
-  ShiftedB b{&sh};
-  sgemmSerial(d.cOutG, d.kSize, sh.wide, gWide, false, BPacker{packShifted, &b}, gw, d.kSize, true);
+  return f;
+}
+
+// out (cOutG planes of outH × outW) = the convolution of one image and group `gi`; adds
+// bias[co] when given.
+void convShifted(const float* x, const ForwardPlan& f, int64_t gi, const float* bias, float* out,
+                 const ConvGeometry& g, const Dims& d) {
+  int64_t block = f.shape.cols * kLanes;
+  Shifted s = shiftedGrid(g, d);
+  float* xp = scratch(2, s.inSize);
+  shiftInput(x, g, d, s, xp);
+  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
+  shiftOffsets(g, d, s, offs);
+  float* wideOut = scratch(5, f.cp * s.wideR);
+  const float* wt = f.wt + gi * f.wtSize;
+  // Position blocks outside: the input rows a block reads stay in L1 for every channel block.
+  for (int64_t j0 = 0; j0 < s.wideR; j0 += block) {
+    for (int64_t co0 = 0; co0 < f.cp; co0 += f.shape.rows) {
+      f.fn((s.wideR - j0) / kLanes, d.kSize, wt + co0, f.cp, xp + j0, offs, wideOut + co0 * s.wideR + j0, s.wideR);
+    }
+  }
+  for (int64_t co = 0; co < d.cOutG; co++) {
+    for (int64_t oy = 0; oy < g.outH; oy++) {
+      const float* src = wideOut + co * s.wideR + oy * s.wp;
+      float* dst = out + co * d.plane + oy * g.outW;
+      if (bias) {
+        copyRow<true>(dst, src, g.outW, bias[co]);
+      } else {
+        copyRow<false>(dst, src, g.outW);
+      }
+    }
+  }
+}
+
+// The weight gradient of images [b0, b1) and group gi, as per-lane sums added to acc
+// ([cp][kSize] vectors, cp = cOutG rounded up to the block's rows). gOut is laid out on
+// the wide grid with zeros in the dropped columns, so those positions add nothing. As
+// many images at a time as fit in L1 together, so that a block's accumulators outlive
+// more than one small image.
+void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0, int64_t b1, int shape, Vec* acc,
+                       const ConvGeometry& g, const Dims& d) {
+  BlockShape bs = kShapes[shape];
+  WeightFn fn = kWeight[shape];
+  Shifted s = shiftedGrid(g, d);
+  int64_t cp = roundUp(d.cOutG, bs.rows);
+  int64_t nvec = s.wideR / kLanes, gImage = cp * s.wideR;
+  int64_t perImage = sizeof(float) * (s.inSize + d.cOutG * s.wideR);
+  int64_t batch = imax(1, imin(b1 - b0, (32 << 10) / perImage));
+  float* xp = scratch(2, batch * s.inSize);
+  float* gWide = scratch(5, batch * gImage);
+  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
+  shiftOffsets(g, d, s, offs);
+  for (int64_t first = b0; first < b1; first += batch) {
+    int64_t count = imin(batch, b1 - first);
+    for (int64_t b = 0; b < count; b++) {
+      int64_t img = (first + b) * g.groups + gi;
+      shiftInput(x + img * d.cInG * d.inPlane, g, d, s, xp + b * s.inSize);
+      const float* go = gOut + img * d.cOutG * d.plane;
+      float* gw = gWide + b * gImage;
+      for (int64_t co = 0; co < cp; co++) {
+        float* row = gw + co * s.wideR;
+        if (co >= d.cOutG) {
+          std::memset(row, 0, sizeof(float) * s.wideR);
+          continue;
+        }
+        for (int64_t oy = 0; oy < g.outH; oy++) {
+          copyRow<false>(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
+          for (int64_t i = g.outW; i < s.wp; i++) row[oy * s.wp + i] = 0.f;
+        }
+        for (int64_t i = s.wide; i < s.wideR; i++) row[i] = 0.f;
+      }
+    }
+    for (int64_t co0 = 0; co0 < cp; co0 += bs.rows) {
+      for (int64_t p0 = 0; p0 < d.kSize; p0 += bs.cols) {
+        fn(d.kSize - p0, count, nvec, gWide + co0 * s.wideR, s.wideR, gImage, xp, s.inSize, offs + p0,
+           acc + co0 * d.kSize + p0, d.kSize);
+      }
+    }
+  }
 }
 
 // Runs image(b, parallelGemm) for every image: one image per thread when there are
@@ -257,28 +508,31 @@ void product(bool parallelGemm, int64_t m, int64_t n, int64_t k, const float* a,
 
 void conv2d(const float* x, const float* w, const float* bias, float* out, const ConvGeometry& g) {
   Dims d = dims(g);
+  bool shifted = useShifted(g, d);
+  ForwardPlan plan{};
+  if (shifted) {
+    plan = forwardPlan(g, d, [&](int64_t gi, int64_t co, int64_t p) { return w[(gi * d.cOutG + co) * d.kSize + p]; });
+  }
   forImages(g, d, [&](int64_t b, bool par) {
     for (int64_t gi = 0; gi < g.groups; gi++) {
       const float* xg = x + (b * g.cIn + gi * d.cInG) * d.inPlane;
       const float* wg = w + gi * d.cOutG * d.kSize;
       float* og = out + (b * g.cOut + gi * d.cOutG) * d.plane;
-      if (d.direct) {
+      if (shifted) {
+        convShifted(xg, plan, gi, bias ? bias + gi * d.cOutG : nullptr, og, g, d);
+      } else if (d.direct) {
         product(par, d.cOutG, d.plane, d.kSize, wg, false, xg, false, og, d.plane, false);
-        continue;
-      }
-      if (useShifted(g, d)) {
-        convShifted(xg, wg, og, g, d);
-        continue;
-      }
-      Patches patches{xg, &g};
-      BPacker packer{packPatches, &patches};
-      if (par) {
-        sgemm(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
       } else {
-        sgemmSerial(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+        Patches patches{xg, &g};
+        BPacker packer{packPatches, &patches};
+        if (par) {
+          sgemm(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+        } else {
+          sgemmSerial(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+        }
       }
     }
-    if (bias) {
+    if (bias && !shifted) {
       for (int64_t co = 0; co < g.cOut; co++) {
         float* o = out + (b * g.cOut + co) * d.plane;
         for (int64_t i = 0; i < d.plane; i++) o[i] += bias[co];
@@ -308,20 +562,14 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
   ConvGeometry t;
   bool shifted = transposedConv(g, d, t);
   Dims td = dims(t);
-  float* flipped = nullptr;
+  ForwardPlan plan{};
   if (shifted) {
-    // flipped[group][ci][co][a][b] = w[group·cOutG + co][ci][kh-1-a][kw-1-b]
+    // The transposed convolution's weight w'(ci, (co, a, b)) = w(co, ci, kh-1-a, kw-1-b).
     int64_t kk = g.kh * g.kw;
-    flipped = scratch(3, g.cIn * td.kSize);
-    for (int64_t gi = 0; gi < g.groups; gi++) {
-      for (int64_t ci = 0; ci < d.cInG; ci++) {
-        for (int64_t co = 0; co < d.cOutG; co++) {
-          const float* src = w + ((gi * d.cOutG + co) * d.cInG + ci) * kk;
-          float* dst = flipped + ((gi * d.cInG + ci) * d.cOutG + co) * kk;
-          for (int64_t e = 0; e < kk; e++) dst[e] = src[kk - 1 - e];
-        }
-      }
-    }
+    plan = forwardPlan(t, td, [&](int64_t gi, int64_t ci, int64_t p) {
+      int64_t co = p / kk, e = p % kk;
+      return w[((gi * d.cOutG + co) * d.cInG + ci) * kk + kk - 1 - e];
+    });
   }
   forImages(g, d, [&](int64_t b, bool par) {
     for (int64_t gi = 0; gi < g.groups; gi++) {
@@ -331,7 +579,7 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
       if (d.direct) {
         product(par, d.kSize, d.plane, d.cOutG, wg, true, go, false, gxg, d.plane, false);
       } else if (shifted) {
-        convShifted(go, flipped + gi * d.cInG * td.kSize, gxg, t, td);
+        convShifted(go, plan, gi, nullptr, gxg, t, td);
       } else {
         // cols = W_gᵀ · gOut_g, then folded back onto the input pixels.
         float* cols = scratch(2, d.kSize * d.plane);
@@ -350,6 +598,32 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
   // gW sums over images: with several threads each sums a run of images into its own
   // partial gW, and the partials are added at the end.
   int64_t parts = numThreads() > 1 && g.n > 1 && macs >= kParallelMacs ? imin(numThreads(), g.n) : 1;
+  if (useShifted(g, d)) {
+    // Per-lane partial sums, [part][group][cp][kSize] vectors, reduced across lanes at the end.
+    int shape = pickShape(d.cOutG, d.kSize);
+    int64_t cp = roundUp(d.cOutG, kShapes[shape].rows), accSize = g.groups * cp * d.kSize;
+    Vec* acc = reinterpret_cast<Vec*>(scratch(3, parts * accSize * kLanes));
+    parallel(parts, [&](int64_t t) {
+      Vec* mine = acc + t * accSize;
+      for (int64_t i = 0; i < accSize; i++) mine[i] = Vec{};
+      int64_t b0, b1;
+      chunk(g.n, parts, t, b0, b1);
+      for (int64_t gi = 0; gi < g.groups; gi++) weightGradShifted(gOut, x, gi, b0, b1, shape, mine + gi * cp * d.kSize, g, d);
+    });
+    for (int64_t gi = 0; gi < g.groups; gi++) {
+      for (int64_t co = 0; co < d.cOutG; co++) {
+        for (int64_t p = 0; p < d.kSize; p++) {
+          float s = 0.f;
+          for (int64_t t = 0; t < parts; t++) {
+            Vec v = acc[t * accSize + (gi * cp + co) * d.kSize + p];
+            for (int l = 0; l < kLanes; l++) s += v[l];
+          }
+          gw[(gi * d.cOutG + co) * d.kSize + p] = s;
+        }
+      }
+    }
+    return;
+  }
   float* partials = parts > 1 ? scratch(3, (parts - 1) * wSize) : nullptr;
   parallel(parts, [&](int64_t t) {
     float* acc = t == 0 ? gw : partials + (t - 1) * wSize;
@@ -361,10 +635,6 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
         const float* xg = x + (b * g.cIn + gi * d.cInG) * d.inPlane;
         const float* go = gOut + (b * g.cOut + gi * d.cOutG) * d.plane;
         float* gwg = acc + gi * d.cOutG * d.kSize;
-        if (useShifted(g, d)) {
-          weightGradShifted(go, xg, gwg, g, d);
-          continue;
-        }
         // gW_g += gOut_g · colsᵀ
         float* cols = d.direct ? nullptr : scratch(2, d.kSize * d.plane);
         if (!d.direct) im2col(xg, d.cInG, g, cols);
