@@ -124,28 +124,35 @@ typedef float F8 __attribute__((vector_size(32)));
 typedef int32_t I8 __attribute__((vector_size(32)));
 typedef float F16 __attribute__((vector_size(64)));
 typedef int32_t I16 __attribute__((vector_size(64)));
+typedef double D4 __attribute__((vector_size(32)));
+typedef double D8 __attribute__((vector_size(64)));
+typedef double D16 __attribute__((vector_size(128)));
 template <int W>
 struct VecOf;
 template <>
 struct VecOf<4> {
   using F = F4;
   using I = I4;
+  using D = D4;
 };
 template <>
 struct VecOf<8> {
   using F = F8;
   using I = I8;
+  using D = D8;
 };
 template <>
 struct VecOf<16> {
   using F = F16;
   using I = I16;
+  using D = D16;
 };
 
 template <int W>
 struct Lanes {
   using F = typename VecOf<W>::F;
   using I = typename VecOf<W>::I;
+  using D = typename VecOf<W>::D;
   static F load(const float* p) {
     F v;
     std::memcpy(&v, p, sizeof v);
@@ -263,6 +270,42 @@ bool maxPairBackward(const float* gOut, const int32_t* indices, float* gx, const
   return !L::any(stray);
 }
 
+// 2×2 means, summed in double in window order as avgPlane does, so the results match it
+// exactly (no padding: every window counts 4).
+template <int W>
+void avgPairPlane(const float* x, float* out, const PoolGeometry& g) {
+  using L = Lanes<W>;
+  using D = typename L::D;
+  for (int64_t oy = 0; oy < g.outH; oy++) {
+    vectorsOfRow<W>(g.outW, [&](int64_t ox) {
+      const float* r0 = x + 2 * oy * g.w + 2 * ox;
+      typename L::F a00, a01, a10, a11;
+      L::split(r0, a00, a01);
+      L::split(r0 + g.w, a10, a11);
+      D s = __builtin_convertvector(a00, D) + __builtin_convertvector(a01, D);
+      s = s + __builtin_convertvector(a10, D);
+      s = s + __builtin_convertvector(a11, D);
+      L::store(out + oy * g.outW + ox, __builtin_convertvector(s / 4.0, typename L::F));
+    });
+  }
+}
+
+// Each input pixel gets a quarter of its window's gradient (exactly float(g / 4.0)).
+template <int W>
+void avgPairBackward(const float* gOut, float* gx, const PoolGeometry& g) {
+  using L = Lanes<W>;
+  for (int64_t oy = 0; oy < g.outH; oy++) {
+    float* r0 = gx + 2 * oy * g.w;
+    vectorsOfRow<W>(g.outW, [&](int64_t ox) {
+      typename L::F q = L::load(gOut + oy * g.outW + ox) * 0.25f;
+      L::merge(r0 + 2 * ox, q, q);
+      L::merge(r0 + g.w + 2 * ox, q, q);
+    });
+    for (int64_t c = 2 * g.outW; c < g.w; c++) r0[c] = r0[g.w + c] = 0.f;
+  }
+  std::memset(gx + 2 * g.outH * g.w, 0, sizeof(float) * (g.h - 2 * g.outH) * g.w);
+}
+
 // The widest vector of at most the native width that fits in the output row.
 #if defined(__AVX512F__)
 #define LATHE_BY_WIDTH(outW, call) ((outW) >= 16 ? call<16> : (outW) >= 8 ? call<8> : call<4>)
@@ -307,14 +350,26 @@ void maxPool2dBackward(const float* gOut, const int32_t* indices, float* gx, con
 void avgPool2d(const float* x, float* out, const PoolGeometry& g, bool countIncludePad) {
   int64_t in = g.h * g.w, on = g.outH * g.outW;
   parallelRows(g.planes, on * g.kh * g.kw, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; p++) avgPlane(x + p * in, out + p * on, g, countIncludePad);
+    for (int64_t p = p0; p < p1; p++) {
+      if (isPair(g)) {
+        LATHE_BY_WIDTH(g.outW, avgPairPlane)(x + p * in, out + p * on, g);
+      } else {
+        avgPlane(x + p * in, out + p * on, g, countIncludePad);
+      }
+    }
   });
 }
 
 void avgPool2dBackward(const float* gOut, float* gx, const PoolGeometry& g, bool countIncludePad) {
   int64_t in = g.h * g.w, on = g.outH * g.outW;
   parallelRows(g.planes, on * g.kh * g.kw, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; p++) avgPlaneBackward(gOut + p * on, gx + p * in, g, countIncludePad);
+    for (int64_t p = p0; p < p1; p++) {
+      if (isPair(g)) {
+        LATHE_BY_WIDTH(g.outW, avgPairBackward)(gOut + p * on, gx + p * in, g);
+      } else {
+        avgPlaneBackward(gOut + p * on, gx + p * in, g, countIncludePad);
+      }
+    }
   });
 }
 
