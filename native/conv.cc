@@ -436,6 +436,23 @@ void convShifted(const float* x, const ForwardPlan& f, int64_t gi, const float* 
   }
 }
 
+// cOutG planes of gOut laid out on the wide grid in rows of cp·wideR: zeros in the dropped
+// columns, past `wide`, and in channels cOutG to cp.
+void wideGradient(const float* go, int64_t cp, const ConvGeometry& g, const Dims& d, const Shifted& s, float* gw) {
+  for (int64_t co = 0; co < cp; co++) {
+    float* row = gw + co * s.wideR;
+    if (co >= d.cOutG) {
+      std::memset(row, 0, sizeof(float) * s.wideR);
+      continue;
+    }
+    for (int64_t oy = 0; oy < g.outH; oy++) {
+      copyRow<false>(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
+      for (int64_t i = g.outW; i < s.wp; i++) row[oy * s.wp + i] = 0.f;
+    }
+    for (int64_t i = s.wide; i < s.wideR; i++) row[i] = 0.f;
+  }
+}
+
 // The weight gradient of images [b0, b1) and group gi, as per-lane sums added to acc
 // ([cp][kSize] vectors, cp = cOutG rounded up to the block's rows). gOut is laid out on
 // the wide grid with zeros in the dropped columns, so those positions add nothing. As
@@ -459,26 +476,89 @@ void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0
     for (int64_t b = 0; b < count; b++) {
       int64_t img = (first + b) * g.groups + gi;
       shiftInput(x + img * d.cInG * d.inPlane, g, d, s, xp + b * s.inSize);
-      const float* go = gOut + img * d.cOutG * d.plane;
-      float* gw = gWide + b * gImage;
-      for (int64_t co = 0; co < cp; co++) {
-        float* row = gw + co * s.wideR;
-        if (co >= d.cOutG) {
-          std::memset(row, 0, sizeof(float) * s.wideR);
-          continue;
-        }
-        for (int64_t oy = 0; oy < g.outH; oy++) {
-          copyRow<false>(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
-          for (int64_t i = g.outW; i < s.wp; i++) row[oy * s.wp + i] = 0.f;
-        }
-        for (int64_t i = s.wide; i < s.wideR; i++) row[i] = 0.f;
-      }
+      wideGradient(gOut + img * d.cOutG * d.plane, cp, g, d, s, gWide + b * gImage);
     }
     for (int64_t co0 = 0; co0 < cp; co0 += bs.rows) {
       for (int64_t p0 = 0; p0 < d.kSize; p0 += bs.cols) {
         fn(d.kSize - p0, count, nvec, gWide + co0 * s.wideR, s.wideR, gImage, xp, s.inSize, offs + p0,
            acc + co0 * d.kSize + p0, d.kSize);
       }
+    }
+  }
+}
+
+// The input gradient as the adjoint of the wide-grid forward pass, for shapes where the
+// transposed convolution would mostly multiply its zero padding (small images, large
+// kernels): cols[p][j] = sum_co w(co, p) · gOut(co, j) on the output wide grid (cOutG
+// multiply-adds per entry, none spent on padding), then each input pixel gathers its
+// kh·kw entries of cols, whole shifted rows added as vectors (col2im on the wide grid).
+struct GatherPlan {
+  int shape;   // block of the cols product: patch rows × vectors of positions
+  int64_t kp;  // kSize rounded up to the block's rows
+  float* wt;   // wt[group][co][kp]: w with zero rows past kSize
+};
+
+// Multiply-adds (in lanes) of the gather path, and loads-and-adds of its col2im.
+double gatherCost(const ConvGeometry& g, const Dims& d, int shape) {
+  Shifted s = shiftedGrid(g, d);
+  return static_cast<double>(roundUp(d.kSize, kShapes[shape].rows) * s.wideR * d.cOutG) +
+         static_cast<double>(d.cInG * d.inPlane * g.kh * g.kw);
+}
+
+void inputGradGather(const float* go, const GatherPlan& gp, int64_t gi, float* gx, const ConvGeometry& g,
+                     const Dims& d) {
+  Shifted s = shiftedGrid(g, d);
+  BlockShape bs = kShapes[gp.shape];
+  float* gw = scratch(2, d.cOutG * s.wideR);
+  wideGradient(go, d.cOutG, g, d, s, gw);
+  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.cOutG));
+  for (int64_t co = 0; co < d.cOutG; co++) offs[co] = co * s.wideR;
+  // Row p of cols: `margin` zeros, wideR entries, zeros up to hp·wp: every shifted read
+  // of the gather lands in it.
+  int64_t margin = (g.kh - 1) * g.dilationH * s.wp + (g.kw - 1) * g.dilationW;
+  int64_t ld = roundUp(margin + s.hp * s.wp, 16);
+  float* cols = scratch(5, gp.kp * ld);
+  for (int64_t p = 0; p < gp.kp; p++) {
+    std::memset(cols + p * ld, 0, sizeof(float) * margin);
+    std::memset(cols + p * ld + margin + s.wideR, 0, sizeof(float) * (ld - margin - s.wideR));
+  }
+  const float* wt = gp.wt + gi * d.cOutG * gp.kp;
+  for (int64_t j0 = 0; j0 < s.wideR; j0 += bs.cols * kLanes) {
+    for (int64_t p0 = 0; p0 < gp.kp; p0 += bs.rows) {
+      kForward[gp.shape]((s.wideR - j0) / kLanes, d.cOutG, wt + p0, gp.kp, gw + j0, offs, cols + p0 * ld + margin + j0,
+                         ld);
+    }
+  }
+  // Input pixel (ci, iy, ix) is padded-grid position t = (iy + padH)·wp + padW + ix; patch
+  // row (ci, ki, kj) saw it at output position t - ki·dilationH·wp - kj·dilationW.
+  int64_t kk = g.kh * g.kw;
+  int64_t* shift = reinterpret_cast<int64_t*>(scratch(4, 2 * kk));  // offs is done with
+  for (int64_t e = 0; e < kk; e++) shift[e] = e * ld - (e / g.kw) * g.dilationH * s.wp - (e % g.kw) * g.dilationW;
+  for (int64_t ci = 0; ci < d.cInG; ci++) {
+    const float* cc = cols + ci * kk * ld + margin;
+    // dst[i] = sum_e cc[shift[e] + t0 + i] for i < n.
+    auto gather = [&](float* dst, int64_t t0, int64_t n) {
+      if (n < kLanes) {
+        for (int64_t i = 0; i < n; i++) {
+          float a = 0.f;
+          for (int64_t e = 0; e < kk; e++) a += cc[shift[e] + t0 + i];
+          dst[i] = a;
+        }
+        return;
+      }
+      for (int64_t i = 0;; i += kLanes) {
+        if (i > n - kLanes) i = n - kLanes;
+        Vec a = Vec{};
+        for (int64_t e = 0; e < kk; e++) a += loadv(cc + shift[e] + t0 + i);
+        storev(dst + i, a);
+        if (i == n - kLanes) return;
+      }
+    };
+    float* gxc = gx + ci * d.inPlane;
+    if (g.padW == 0) {
+      gather(gxc, g.padH * s.wp, d.inPlane);  // wp = w: the plane is one run
+    } else {
+      for (int64_t iy = 0; iy < g.h; iy++) gather(gxc + iy * g.w, (iy + g.padH) * s.wp + g.padW, g.w);
     }
   }
 }
@@ -562,6 +642,28 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
   ConvGeometry t;
   bool shifted = transposedConv(g, d, t);
   Dims td = dims(t);
+  // The gather path where it does fewer multiply-adds than the transposed convolution.
+  bool gather = useShifted(g, d) && d.cInG <= kDirectMaxChannels;
+  GatherPlan gp{};
+  if (gather) {
+    Shifted s = shiftedGrid(g, d);
+    gp.shape = pickShape(d.kSize, s.wideR / kLanes);
+    if (shifted) {
+      BlockShape ts = kShapes[pickShape(td.cOutG, shiftedGrid(t, td).wideR / kLanes)];
+      double transposedCost =
+          static_cast<double>(roundUp(td.cOutG, ts.rows) * shiftedGrid(t, td).wideR * td.kSize);
+      gather = gatherCost(g, d, gp.shape) < transposedCost;
+    }
+  }
+  if (gather) {
+    shifted = false;
+    gp.kp = roundUp(d.kSize, kShapes[gp.shape].rows);
+    gp.wt = scratch(3, g.groups * d.cOutG * gp.kp);
+    for (int64_t i = 0; i < g.groups * d.cOutG; i++) {
+      std::memcpy(gp.wt + i * gp.kp, w + i * d.kSize, sizeof(float) * d.kSize);
+      std::memset(gp.wt + i * gp.kp + d.kSize, 0, sizeof(float) * (gp.kp - d.kSize));
+    }
+  }
   ForwardPlan plan{};
   if (shifted) {
     // The transposed convolution's weight w'(ci, (co, a, b)) = w(co, ci, kh-1-a, kw-1-b).
@@ -578,6 +680,8 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
       const float* wg = w + gi * d.cOutG * d.kSize;
       if (d.direct) {
         product(par, d.kSize, d.plane, d.cOutG, wg, true, go, false, gxg, d.plane, false);
+      } else if (gather) {
+        inputGradGather(go, gp, gi, gxg, g, d);
       } else if (shifted) {
         convShifted(go, plan, gi, nullptr, gxg, t, td);
       } else {
