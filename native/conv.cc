@@ -156,6 +156,8 @@ void col2im(const float* cols, int64_t c, const ConvGeometry& g, float* gx) {
 // output channels × positions over the patch rows; the weight gradient a block of output
 // channels × patch rows over the positions, in per-lane sums added up at the end.
 constexpr int64_t kDirectMaxChannels = 32;
+// Runs of images the weight gradient is split into (see conv2dBackwardWeight).
+constexpr int64_t kWeightParts = 4;
 
 bool useShifted(const ConvGeometry& g, const Dims& d) {
   return g.strideH == 1 && g.strideW == 1 && d.cOutG <= kDirectMaxChannels && !d.direct;
@@ -453,12 +455,12 @@ void wideGradient(const float* go, int64_t cp, const ConvGeometry& g, const Dims
   }
 }
 
-// The weight gradient of images [b0, b1) and group gi, as per-lane sums added to acc
-// ([cp][kSize] vectors, cp = cOutG rounded up to the block's rows). gOut is laid out on
-// the wide grid with zeros in the dropped columns, so those positions add nothing. As
-// many images at a time as fit in L1 together, so that a block's accumulators outlive
-// more than one small image.
-void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0, int64_t b1, int shape, Vec* acc,
+// The weight gradient of images [b0, b1) and group gi, written to out[co·kSize + p]. The
+// blocks sum per lane (the lanes hold positions), added up across lanes at the end. gOut
+// is laid out on the wide grid with zeros in the dropped columns, so those positions add
+// nothing. As many images at a time as fit in L1 together, so that a block's
+// accumulators outlive more than one small image.
+void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0, int64_t b1, int shape, float* out,
                        const ConvGeometry& g, const Dims& d) {
   BlockShape bs = kShapes[shape];
   WeightFn fn = kWeight[shape];
@@ -468,7 +470,10 @@ void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0
   int64_t perImage = sizeof(float) * (s.inSize + d.cOutG * s.wideR);
   int64_t batch = imax(1, imin(b1 - b0, (32 << 10) / perImage));
   float* xp = scratch(2, batch * s.inSize);
-  float* gWide = scratch(5, batch * gImage);
+  // The wide gradients of a batch of images, then the [cp][kSize] per-lane sums.
+  float* gWide = scratch(5, batch * gImage + cp * d.kSize * kLanes);
+  Vec* acc = reinterpret_cast<Vec*>(gWide + batch * gImage);
+  for (int64_t i = 0; i < cp * d.kSize; i++) acc[i] = Vec{};
   int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
   shiftOffsets(g, d, s, offs);
   for (int64_t first = b0; first < b1; first += batch) {
@@ -484,6 +489,11 @@ void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0
            acc + co0 * d.kSize + p0, d.kSize);
       }
     }
+  }
+  for (int64_t i = 0; i < d.cOutG * d.kSize; i++) {
+    float sum = 0.f;
+    for (int l = 0; l < kLanes; l++) sum += acc[i][l];
+    out[i] = sum;
   }
 }
 
@@ -699,35 +709,35 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
   Dims d = dims(g);
   int64_t wSize = g.cOut * d.kSize;
   int64_t macs = g.n * g.cOut * d.kSize * d.plane;
-  // gW sums over images: with several threads each sums a run of images into its own
-  // partial gW, and the partials are added at the end.
-  int64_t parts = numThreads() > 1 && g.n > 1 && macs >= kParallelMacs ? imin(numThreads(), g.n) : 1;
-  if (useShifted(g, d)) {
-    // Per-lane partial sums, [part][group][cp][kSize] vectors, reduced across lanes at the end.
+  if (useShifted(g, d) && macs >= kParallelMacs && g.n > 1) {
+    // A fixed number of runs of images, each summed into its own partial gW and the
+    // partials added in order: the result does not depend on the thread count, and a
+    // thread left waiting for a descheduled one on a busy machine is rarer with runs to spare.
+    int64_t parts = imin(g.n, kWeightParts);
     int shape = pickShape(d.cOutG, d.kSize);
-    int64_t cp = roundUp(d.cOutG, kShapes[shape].rows), accSize = g.groups * cp * d.kSize;
-    Vec* acc = reinterpret_cast<Vec*>(scratch(3, parts * accSize * kLanes));
+    float* partials = scratch(3, parts * wSize);
     parallel(parts, [&](int64_t t) {
-      Vec* mine = acc + t * accSize;
-      for (int64_t i = 0; i < accSize; i++) mine[i] = Vec{};
       int64_t b0, b1;
       chunk(g.n, parts, t, b0, b1);
-      for (int64_t gi = 0; gi < g.groups; gi++) weightGradShifted(gOut, x, gi, b0, b1, shape, mine + gi * cp * d.kSize, g, d);
-    });
-    for (int64_t gi = 0; gi < g.groups; gi++) {
-      for (int64_t co = 0; co < d.cOutG; co++) {
-        for (int64_t p = 0; p < d.kSize; p++) {
-          float s = 0.f;
-          for (int64_t t = 0; t < parts; t++) {
-            Vec v = acc[t * accSize + (gi * cp + co) * d.kSize + p];
-            for (int l = 0; l < kLanes; l++) s += v[l];
-          }
-          gw[(gi * d.cOutG + co) * d.kSize + p] = s;
-        }
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        weightGradShifted(gOut, x, gi, b0, b1, shape, partials + t * wSize + gi * d.cOutG * d.kSize, g, d);
       }
+    });
+    for (int64_t i = 0; i < wSize; i++) {
+      float sum = partials[i];
+      for (int64_t t = 1; t < parts; t++) sum += partials[t * wSize + i];
+      gw[i] = sum;
     }
     return;
   }
+  if (useShifted(g, d)) {
+    int shape = pickShape(d.cOutG, d.kSize);
+    for (int64_t gi = 0; gi < g.groups; gi++) weightGradShifted(gOut, x, gi, 0, g.n, shape, gw + gi * d.cOutG * d.kSize, g, d);
+    return;
+  }
+  // gW sums over images: with several threads each sums a run of images into its own
+  // partial gW, and the partials are added at the end.
+  int64_t parts = numThreads() > 1 && g.n > 1 && macs >= kParallelMacs ? imin(numThreads(), g.n) : 1;
   float* partials = parts > 1 ? scratch(3, (parts - 1) * wSize) : nullptr;
   parallel(parts, [&](int64_t t) {
     float* acc = t == 0 ? gw : partials + (t - 1) * wSize;
