@@ -166,6 +166,25 @@ eachConfig("native conv2d", () => {
       assertClose(gwn, gwj, { atol: gemmTol(g.n * g.outH * g.outW, gOut, x), what: `${what} weight gradient` });
     }
   });
+
+  test("few channels: all three passes give the same bits on one thread as on several", () => {
+    const g = conv({ n: 8, cIn: 6, cOut: 16, h: 14, w: 14, kh: 5, kw: 5 });
+    const x = uniform(g.n * g.cIn * g.h * g.w, 90), w = uniform(g.cOut * g.cIn * 25, 91), bias = uniform(g.cOut, 92);
+    const gOut = uniform(g.n * g.cOut * g.outH * g.outW, 93);
+    const run = () => {
+      const out = new Float32Array(gOut.length), gx = new Float32Array(x.length), gw = new Float32Array(w.length);
+      native.conv2d(x, w, bias, out, g);
+      native.conv2dBackwardInput(gOut, w, gx, g);
+      native.conv2dBackwardWeight(gOut, x, gw, g);
+      return [out, gx, gw];
+    };
+    const many = run();
+    const threads = backend.threads;
+    backend.setThreads(1);
+    const one = run();
+    backend.setThreads(threads);
+    assert.deepEqual(many, one);
+  });
 });
 
 describe("native gemm argument checks", { skip }, () => {
