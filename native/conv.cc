@@ -502,10 +502,19 @@ void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0
 // kernels): cols[p][j] = sum_co w(co, p) · gOut(co, j) on the output wide grid (cOutG
 // multiply-adds per entry, none spent on padding), then each input pixel gathers its
 // kh·kw entries of cols, whole shifted rows added as vectors (col2im on the wide grid).
+// The cols buffer whose zeros this thread laid, and in which call (numbered by gatherCalls).
+struct ZeroedCols {
+  const float* cols;
+  int64_t call;
+};
+thread_local ZeroedCols gatherZeroed = {nullptr, -1};
+int64_t gatherCalls = 0;
+
 struct GatherPlan {
-  int shape;   // block of the cols product: patch rows × vectors of positions
-  int64_t kp;  // kSize rounded up to the block's rows
-  float* wt;   // wt[group][co][kp]: w with zero rows past kSize
+  int shape;     // block of the cols product: patch rows × vectors of positions
+  int64_t kp;    // kSize rounded up to the block's rows
+  float* wt;     // wt[group][co][kp]: w with zero rows past kSize
+  int64_t call;  // this call's number
 };
 
 // Multiply-adds (in lanes) of the gather path, and loads-and-adds of its col2im.
@@ -528,9 +537,14 @@ void inputGradGather(const float* go, const GatherPlan& gp, int64_t gi, float* g
   int64_t margin = (g.kh - 1) * g.dilationH * s.wp + (g.kw - 1) * g.dilationW;
   int64_t ld = roundUp(margin + s.hp * s.wp, 16);
   float* cols = scratch(5, gp.kp * ld);
-  for (int64_t p = 0; p < gp.kp; p++) {
-    std::memset(cols + p * ld, 0, sizeof(float) * margin);
-    std::memset(cols + p * ld + margin + s.wideR, 0, sizeof(float) * (ld - margin - s.wideR));
+  // The products never write the zeros, so a thread lays them once per call (per image
+  // they cost a quarter of the call).
+  if (gatherZeroed.cols != cols || gatherZeroed.call != gp.call) {
+    for (int64_t p = 0; p < gp.kp; p++) {
+      std::memset(cols + p * ld, 0, sizeof(float) * margin);
+      std::memset(cols + p * ld + margin + s.wideR, 0, sizeof(float) * (ld - margin - s.wideR));
+    }
+    gatherZeroed = {cols, gp.call};
   }
   const float* wt = gp.wt + gi * d.cOutG * gp.kp;
   for (int64_t j0 = 0; j0 < s.wideR; j0 += bs.cols * kLanes) {
@@ -556,12 +570,27 @@ void inputGradGather(const float* go, const GatherPlan& gp, int64_t gi, float* g
         }
         return;
       }
-      for (int64_t i = 0;; i += kLanes) {
+      // Four vectors at a time: four independent chains of kh·kw adds.
+      int64_t i = 0;
+      for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+        Vec a0 = Vec{}, a1 = Vec{}, a2 = Vec{}, a3 = Vec{};
+        for (int64_t e = 0; e < kk; e++) {
+          const float* src = cc + shift[e] + t0 + i;
+          a0 += loadv(src);
+          a1 += loadv(src + kLanes);
+          a2 += loadv(src + 2 * kLanes);
+          a3 += loadv(src + 3 * kLanes);
+        }
+        storev(dst + i, a0);
+        storev(dst + i + kLanes, a1);
+        storev(dst + i + 2 * kLanes, a2);
+        storev(dst + i + 3 * kLanes, a3);
+      }
+      for (; i < n; i += kLanes) {
         if (i > n - kLanes) i = n - kLanes;
         Vec a = Vec{};
         for (int64_t e = 0; e < kk; e++) a += loadv(cc + shift[e] + t0 + i);
         storev(dst + i, a);
-        if (i == n - kLanes) return;
       }
     };
     float* gxc = gx + ci * d.inPlane;
@@ -667,6 +696,7 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
   }
   if (gather) {
     shifted = false;
+    gp.call = __atomic_add_fetch(&gatherCalls, 1, __ATOMIC_RELAXED);  // calls from several JS threads
     gp.kp = roundUp(d.kSize, kShapes[gp.shape].rows);
     gp.wt = scratch(3, g.groups * d.cOutG * gp.kp);
     for (int64_t i = 0; i < g.groups * d.cOutG; i++) {
