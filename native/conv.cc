@@ -458,8 +458,8 @@ void wideGradient(const float* go, int64_t cp, const ConvGeometry& g, const Dims
 // The weight gradient of images [b0, b1) and group gi, written to out[co·kSize + p]. The
 // blocks sum per lane (the lanes hold positions), added up across lanes at the end. gOut
 // is laid out on the wide grid with zeros in the dropped columns, so those positions add
-// nothing. As many images at a time as fit in L1 together, so that a block's
-// accumulators outlive more than one small image.
+// nothing. Small images are taken a few at a time, so that a block's accumulators
+// outlive more than one of them.
 void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0, int64_t b1, int shape, float* out,
                        const ConvGeometry& g, const Dims& d) {
   BlockShape bs = kShapes[shape];
@@ -467,8 +467,11 @@ void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0
   Shifted s = shiftedGrid(g, d);
   int64_t cp = roundUp(d.cOutG, bs.rows);
   int64_t nvec = s.wideR / kLanes, gImage = cp * s.wideR;
+  // Images per batch: enough vector steps per block (32) that writing back its
+  // accumulators stays a small part, within 256 KB of data (measured on LeNet's layers:
+  // one 32×32 image a batch, four 14×14).
   int64_t perImage = sizeof(float) * (s.inSize + d.cOutG * s.wideR);
-  int64_t batch = imax(1, imin(b1 - b0, (32 << 10) / perImage));
+  int64_t batch = imax(1, imin(imin(b1 - b0, (32 + nvec - 1) / nvec), (256 << 10) / perImage));
   float* xp = scratch(2, batch * s.inSize);
   // The wide gradients of a batch of images, then the [cp][kSize] per-lane sums.
   float* gWide = scratch(5, batch * gImage + cp * d.kSize * kLanes);
