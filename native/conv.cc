@@ -742,13 +742,14 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
   Dims d = dims(g);
   int64_t wSize = g.cOut * d.kSize;
   int64_t macs = g.n * g.cOut * d.kSize * d.plane;
-  if (useShifted(g, d) && macs >= kParallelMacs && g.n > 1) {
-    // A fixed number of runs of images, each summed into its own partial gW and the
-    // partials added in order: the result does not depend on the thread count, and a
-    // thread left waiting for a descheduled one on a busy machine is rarer with runs to spare.
-    int64_t parts = imin(g.n, kWeightParts);
+  if (useShifted(g, d)) {
+    // Runs of images, each summed into its own partial gW, the partials added in order.
+    // A fixed number of them (when the work is worth splitting), so the result does not
+    // depend on the thread count, and a thread left waiting for a descheduled one on a
+    // busy machine is rarer with runs to spare.
+    int64_t parts = macs >= kParallelMacs ? imin(g.n, kWeightParts) : 1;
     int shape = pickShape(d.cOutG, d.kSize);
-    float* partials = scratch(3, parts * wSize);
+    float* partials = parts > 1 ? scratch(3, parts * wSize) : gw;
     parallel(parts, [&](int64_t t) {
       int64_t b0, b1;
       chunk(g.n, parts, t, b0, b1);
@@ -756,16 +757,11 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
         weightGradShifted(gOut, x, gi, b0, b1, shape, partials + t * wSize + gi * d.cOutG * d.kSize, g, d);
       }
     });
-    for (int64_t i = 0; i < wSize; i++) {
+    for (int64_t i = 0; parts > 1 && i < wSize; i++) {
       float sum = partials[i];
       for (int64_t t = 1; t < parts; t++) sum += partials[t * wSize + i];
       gw[i] = sum;
     }
-    return;
-  }
-  if (useShifted(g, d)) {
-    int shape = pickShape(d.cOutG, d.kSize);
-    for (int64_t gi = 0; gi < g.groups; gi++) weightGradShifted(gOut, x, gi, 0, g.n, shape, gw + gi * d.cOutG * d.kSize, g, d);
     return;
   }
   // gW sums over images: with several threads each sums a run of images into its own
