@@ -1,8 +1,10 @@
-// 2-D convolution (NCHW, OIHW weights, groups) as im2col + GEMM, the same decomposition
-// as the js kernel. The forward pass writes its patches straight into the GEMM's packed
-// panel layout (no patch matrix written and read back); 1×1 convolutions with stride 1 and
-// no padding skip im2col, the input plane already being the patch matrix. Batches of
-// images run one image per thread; a single image leaves the threads to the GEMM.
+// 2-D convolution (NCHW, OIHW weights, groups). Stride-1 convolutions with few output
+// channels (LeNet's) run direct kernels vectorised over output positions, for all three
+// passes. The rest is im2col + GEMM, the decomposition of the js kernel: the forward pass
+// writes its patches straight into the GEMM's packed panel layout (no patch matrix written
+// and read back); 1×1 convolutions with stride 1 and no padding skip im2col, the input
+// plane already being the patch matrix. Batches of images run one image per thread (per
+// run of images for the weight gradient); a single image leaves the threads to the GEMM.
 #include "gemm.h"
 
 namespace lathe {
@@ -144,92 +146,463 @@ void col2im(const float* cols, int64_t c, const ConvGeometry& g, float* gx) {
 
 // Stride-1 convolutions with few output channels per group: building the patch matrix
 // would cost more than multiplying it. Instead the input of one image and group is copied,
-// zero-padded, into rows of width wp = w + 2·padW, and the outputs are computed on that
+// zero-padded, into rows of width wp (see Shifted), and the outputs are computed on that
 // wide grid (position oy·wp + ox; the last wp - outW of each row are computed and dropped),
 // where patch row p is simply the padded input shifted by
-// offs[p] = ci·hp·wp + ki·dilationH·wp + kj·dilationW. The GEMM micro-kernel reads it there.
+// offs[p] = ci·hp·wp + ki·dilationH·wp + kj·dilationW. Register-blocked kernels below
+// vectorise over those positions: the pixel dimension fills the vector lanes, where the
+// GEMM micro-kernel would spend most of its 14-row tile on channels that do not exist.
+// The forward pass and the input gradient (a convolution too) accumulate a block of
+// output channels × positions over the patch rows; the weight gradient a block of output
+// channels × patch rows over the positions, in per-lane sums added up at the end.
 constexpr int64_t kDirectMaxChannels = 32;
+// Runs of images the weight gradient is split into (see conv2dBackwardWeight).
+constexpr int64_t kWeightParts = 4;
 
 bool useShifted(const ConvGeometry& g, const Dims& d) {
   return g.strideH == 1 && g.strideW == 1 && d.cOutG <= kDirectMaxChannels && !d.direct;
 }
 
-// One image/group's input, zero-padded into rows of width wp, and the patch-row offsets.
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#elif defined(__AVX2__)
+constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;  // SSE2
+#endif
+typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
+inline Vec loadv(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void storev(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+
+// dst[i] = src[i] (+ add) for i < n: whole vectors, the last one overlapping its
+// predecessor (rows here are too short for a memcpy call or a scalar tail to pay).
+template <bool Add>
+inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t n, float add = 0.f) {
+  if (n < kLanes) {
+    for (int64_t i = 0; i < n; i++) dst[i] = Add ? src[i] + add : src[i];
+    return;
+  }
+  for (int64_t i = 0;; i += kLanes) {
+    if (i > n - kLanes) i = n - kLanes;
+    Vec v = loadv(src + i);
+    storev(dst + i, Add ? v + add : v);
+    if (i == n - kLanes) return;
+  }
+}
+
+inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Register blocks of R channels (output channels forward, weight-gradient rows) × C
+// columns (vectors of positions forward, patch rows for the weight gradient): the kernels
+// are instantiated for a few shapes of 24 accumulators (of the 32 AVX-512 registers; 12 of
+// 16 below), each with narrower blocks for the last columns; channels are padded up to
+// whole blocks. Each call picks the shape that costs least for its sizes.
+struct BlockShape {
+  int rows, cols;
+};
+#if defined(__AVX512F__)
+constexpr BlockShape kShapes[] = {{6, 4}, {8, 3}, {4, 6}, {3, 8}, {2, 8}, {1, 8}};
+#else
+constexpr BlockShape kShapes[] = {{6, 2}, {4, 3}, {3, 4}, {2, 4}, {1, 4}};
+#endif
+constexpr int kShapeCount = sizeof(kShapes) / sizeof(kShapes[0]);
+
+// The block shape for `rows` × `cols`: padded work, weighted by the loads each block step
+// issues per multiply-add.
+int pickShape(int64_t rows, int64_t cols) {
+  int best = 0;
+  double bestCost = 0;
+  for (int i = 0; i < kShapeCount; i++) {
+    BlockShape s = kShapes[i];
+    auto work = [&](int64_t c) { return static_cast<double>(c) * (1 + 0.5 * (s.rows + c) / (s.rows * c)); };
+    int64_t tail = cols % s.cols;
+    double cost = static_cast<double>(roundUp(rows, s.rows)) * (cols / s.cols * work(s.cols) + (tail ? work(tail) : 0));
+    if (i == 0 || cost < bestCost) {
+      best = i;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+// The wide grid of one image/group: its input zero-padded into rows of width wp. When the
+// output row fits (padW <= (kw - 1)·dilationW, always so for the input gradient), the
+// rows share their padding: row r is [padW zeros, w values], and reads past its end
+// land in the next row's leading zeros. Fewer columns to compute and drop.
 struct Shifted {
-  float* xp;
-  int64_t* offs;
-  int64_t wp;
-  int64_t wide;  // outH · wp output positions
+  int64_t hp, wp;
+  bool shared;     // rows share their padding (wp = w + padW)
+  int64_t wide;    // outH · wp output positions
+  int64_t wideR;   // wide rounded up to whole vectors
+  int64_t inSize;  // one padded image, with the slack the blocks read past it
 };
 
-Shifted shiftInput(const float* x, const ConvGeometry& g, const Dims& d) {
-  int64_t hp = g.h + 2 * g.padH, wp = g.w + 2 * g.padW;
-  // Reads run up to NR values past the last position, (kw - 1)·dilationW past the input.
-  int64_t inSize = d.cInG * hp * wp, slack = panelWidth() + (g.kw - 1) * g.dilationW;
-  float* xp = scratch(2, inSize + slack);
+Shifted shiftedGrid(const ConvGeometry& g, const Dims& d) {
+  Shifted s;
+  s.hp = g.h + 2 * g.padH;
+  s.shared = g.outW <= g.w + g.padW;
+  s.wp = g.w + (s.shared ? 1 : 2) * g.padW;
+  s.wide = g.outH * s.wp;
+  s.wideR = roundUp(s.wide, kLanes);
+  // Blocks read up to wideR - wide positions past the last, (kw - 1)·dilationW past the input.
+  s.inSize = roundUp(d.cInG * s.hp * s.wp + (s.wideR - s.wide) + (g.kw - 1) * g.dilationW, 16);
+  return s;
+}
+
+void shiftInput(const float* x, const ConvGeometry& g, const Dims& d, const Shifted& s, float* xp) {
   for (int64_t ci = 0; ci < d.cInG; ci++) {
-    for (int64_t iy = 0; iy < hp; iy++) {
-      float* row = xp + (ci * hp + iy) * wp;
+    for (int64_t iy = 0; iy < s.hp; iy++) {
+      float* row = xp + (ci * s.hp + iy) * s.wp;
       int64_t sy = iy - g.padH;
       if (sy < 0 || sy >= g.h) {
-        std::memset(row, 0, sizeof(float) * wp);
+        std::memset(row, 0, sizeof(float) * s.wp);
         continue;
       }
-      std::memset(row, 0, sizeof(float) * g.padW);
-      std::memcpy(row + g.padW, x + (ci * g.h + sy) * g.w, sizeof(float) * g.w);
-      std::memset(row + g.padW + g.w, 0, sizeof(float) * g.padW);
+      for (int64_t i = 0; i < g.padW; i++) row[i] = 0.f;
+      for (int64_t i = s.shared ? s.wp : g.padW + g.w; i < s.wp; i++) row[i] = 0.f;
+      copyRow<false>(row + g.padW, x + (ci * g.h + sy) * g.w, g.w);
     }
   }
-  std::memset(xp + inSize, 0, sizeof(float) * slack);
-  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
+  int64_t used = d.cInG * s.hp * s.wp;
+  std::memset(xp + used, 0, sizeof(float) * (s.inSize - used));
+}
+
+// Patch row p read from the wide grid: offs[p] = ci·hp·wp + ki·dilationH·wp + kj·dilationW.
+void shiftOffsets(const ConvGeometry& g, const Dims& d, const Shifted& s, int64_t* offs) {
   for (int64_t p = 0; p < d.kSize; p++) {
     int64_t ci = p / (g.kh * g.kw), ki = p / g.kw % g.kh, kj = p % g.kw;
-    offs[p] = ci * hp * wp + ki * g.dilationH * wp + kj * g.dilationW;
-  }
-  return {xp, offs, wp, g.outH * wp};
-}
-
-void convShifted(const float* x, const float* w, float* out, const ConvGeometry& g, const Dims& d) {
-  Shifted sh = shiftInput(x, g, d);
-  int64_t nr = panelWidth(), mr = tileRows();
-  float* wideOut = scratch(5, d.cOutG * sh.wide);
-  // Column chunks outside: the input rows a chunk reads stay in cache for every row block.
-  for (int64_t j0 = 0; j0 < sh.wide; j0 += nr) {
-    for (int64_t co0 = 0; co0 < d.cOutG; co0 += mr) {
-      offsetTile(imin(mr, d.cOutG - co0), d.kSize, w + co0 * d.kSize, d.kSize, sh.xp + j0, sh.offs,
-                 wideOut + co0 * sh.wide + j0, sh.wide, imin(nr, sh.wide - j0));
-    }
-  }
-  for (int64_t co = 0; co < d.cOutG; co++) {
-    for (int64_t oy = 0; oy < g.outH; oy++) {
-      std::memcpy(out + co * d.plane + oy * g.outW, wideOut + co * sh.wide + oy * sh.wp, sizeof(float) * g.outW);
-    }
+    offs[p] = ci * s.hp * s.wp + ki * g.dilationH * s.wp + kj * g.dilationW;
   }
 }
 
-// gW_g += gOut_g · patchesᵀ on the wide grid: gOut is laid out with zeros in the dropped
-// columns, and B(position, p) = xp[offs[p] + position] is packed straight from the input.
-struct ShiftedB {
-  const Shifted* sh;
+// c[i·ldc + j] = sum_p wt[p·ldw + i] · xp[offs[p] + j] for i < R, j < C·kLanes.
+template <int R, int C>
+void forwardBlock(int64_t k, const float* wt, int64_t ldw, const float* xp, const int64_t* offs, float* c,
+                  int64_t ldc) {
+  Vec acc[R][C];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (int v = 0; v < C; v++) acc[i][v] = Vec{};
+  }
+  for (int64_t p = 0; p < k; p++) {
+    const float* xr = xp + offs[p];
+    const float* wr = wt + p * ldw;
+    Vec xv[C];
+#pragma GCC unroll 8
+    for (int v = 0; v < C; v++) xv[v] = loadv(xr + v * kLanes);
+#pragma GCC unroll 8
+    for (int i = 0; i < R; i++) {
+      float wi = wr[i];
+#pragma GCC unroll 8
+      for (int v = 0; v < C; v++) acc[i][v] += wi * xv[v];
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (int v = 0; v < C; v++) storev(c + i * ldc + v * kLanes, acc[i][v]);
+  }
+}
+
+// acc[i·ldacc + q] += sum over images b < count and positions j < nvec·kLanes of
+// g[b·gImage + i·ldg + j] · xp[b·xImage + offs[q] + j] for i < R, q < C: per-lane partial
+// sums of the weight gradient, added up across lanes at the end.
+template <int R, int C>
+void weightBlock(int64_t count, int64_t nvec, const float* g, int64_t ldg, int64_t gImage, const float* xp,
+                 int64_t xImage, const int64_t* offs, Vec* acc, int64_t ldacc) {
+  Vec s[R][C];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (int q = 0; q < C; q++) s[i][q] = Vec{};
+  }
+  for (int64_t b = 0; b < count; b++) {
+    const float* gb = g + b * gImage;
+    const float* xr[C];
+#pragma GCC unroll 8
+    for (int q = 0; q < C; q++) xr[q] = xp + b * xImage + offs[q];
+    for (int64_t j = 0; j < nvec * kLanes; j += kLanes) {
+      Vec xv[C];
+#pragma GCC unroll 8
+      for (int q = 0; q < C; q++) xv[q] = loadv(xr[q] + j);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; i++) {
+        Vec gv = loadv(gb + i * ldg + j);
+#pragma GCC unroll 8
+        for (int q = 0; q < C; q++) s[i][q] += gv * xv[q];
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < R; i++) {
+#pragma GCC unroll 8
+    for (int q = 0; q < C; q++) acc[i * ldacc + q] += s[i][q];
+  }
+}
+
+// Blocks of `cols` <= C columns: the full block, or a narrower one for the last columns.
+template <int R, int C>
+void forwardCols(int64_t cols, int64_t k, const float* wt, int64_t ldw, const float* xp, const int64_t* offs,
+                 float* c, int64_t ldc) {
+  if constexpr (C > 1) {
+    if (cols < C) return forwardCols<R, C - 1>(cols, k, wt, ldw, xp, offs, c, ldc);
+  }
+  forwardBlock<R, C>(k, wt, ldw, xp, offs, c, ldc);
+}
+
+template <int R, int C>
+void weightCols(int64_t cols, int64_t count, int64_t nvec, const float* g, int64_t ldg, int64_t gImage,
+                const float* xp, int64_t xImage, const int64_t* offs, Vec* acc, int64_t ldacc) {
+  if constexpr (C > 1) {
+    if (cols < C) return weightCols<R, C - 1>(cols, count, nvec, g, ldg, gImage, xp, xImage, offs, acc, ldacc);
+  }
+  weightBlock<R, C>(count, nvec, g, ldg, gImage, xp, xImage, offs, acc, ldacc);
+}
+
+using ForwardFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, const int64_t*, float*, int64_t);
+using WeightFn = void (*)(int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, int64_t,
+                          const int64_t*, Vec*, int64_t);
+#if defined(__AVX512F__)
+constexpr ForwardFn kForward[] = {forwardCols<6, 4>, forwardCols<8, 3>, forwardCols<4, 6>,
+                                  forwardCols<3, 8>, forwardCols<2, 8>, forwardCols<1, 8>};
+constexpr WeightFn kWeight[] = {weightCols<6, 4>, weightCols<8, 3>, weightCols<4, 6>,
+                                weightCols<3, 8>, weightCols<2, 8>, weightCols<1, 8>};
+#else
+constexpr ForwardFn kForward[] = {forwardCols<6, 2>, forwardCols<4, 3>, forwardCols<3, 4>, forwardCols<2, 4>,
+                                  forwardCols<1, 4>};
+constexpr WeightFn kWeight[] = {weightCols<6, 2>, weightCols<4, 3>, weightCols<3, 4>, weightCols<2, 4>,
+                                weightCols<1, 4>};
+#endif
+
+// A forward plan: block shape and the weights as its blocks read them, wt[group][p][cp]
+// (cp = cOutG rounded up to the block's rows, zeros past cOutG), from w(group, co, p).
+struct ForwardPlan {
+  BlockShape shape;
+  ForwardFn fn;
+  int64_t cp, wtSize;
+  float* wt;
 };
 
-void packShifted(const void* ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* out) {
-  const Shifted& sh = *static_cast<const ShiftedB*>(ctx)->sh;
-  packShiftedRows(sh.xp, sh.offs, p0, kc, j0, nc, out);
-}
-
-void weightGradShifted(const float* gOut, const float* x, float* gw, const ConvGeometry& g, const Dims& d) {
-  Shifted sh = shiftInput(x, g, d);
-  float* gWide = scratch(5, d.cOutG * sh.wide);
-  for (int64_t co = 0; co < d.cOutG; co++) {
-    for (int64_t oy = 0; oy < g.outH; oy++) {
-      float* row = gWide + co * sh.wide + oy * sh.wp;
-      std::memcpy(row, gOut + co * d.plane + oy * g.outW, sizeof(float) * g.outW);
-      std::memset(row + g.outW, 0, sizeof(float) * (sh.wp - g.outW));
+template <class W>
+ForwardPlan forwardPlan(const ConvGeometry& g, const Dims& d, W&& w) {
+  ForwardPlan f;
+  Shifted s = shiftedGrid(g, d);
+  int i = pickShape(d.cOutG, s.wideR / kLanes);
+  f.shape = kShapes[i];
+  f.fn = kForward[i];
+  f.cp = roundUp(d.cOutG, f.shape.rows);
+  f.wtSize = f.cp * d.kSize;
+  f.wt = scratch(3, g.groups * f.wtSize);
+  for (int64_t gi = 0; gi < g.groups; gi++) {
+    float* wt = f.wt + gi * f.wtSize;
+    for (int64_t p = 0; p < d.kSize; p++) {
+      for (int64_t co = 0; co < f.cp; co++) wt[p * f.cp + co] = co < d.cOutG ? w(gi, co, p) : 0.f;
     }
   }
-  ShiftedB b{&sh};
-  sgemmSerial(d.cOutG, d.kSize, sh.wide, gWide, false, BPacker{packShifted, &b}, gw, d.kSize, true);
+  return f;
+}
+
+// out (cOutG planes of outH × outW) = the convolution of one image and group `gi`; adds
+// bias[co] when given.
+void convShifted(const float* x, const ForwardPlan& f, int64_t gi, const float* bias, float* out,
+                 const ConvGeometry& g, const Dims& d) {
+  int64_t block = f.shape.cols * kLanes;
+  Shifted s = shiftedGrid(g, d);
+  float* xp = scratch(2, s.inSize);
+  shiftInput(x, g, d, s, xp);
+  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
+  shiftOffsets(g, d, s, offs);
+  float* wideOut = scratch(5, f.cp * s.wideR);
+  const float* wt = f.wt + gi * f.wtSize;
+  // Position blocks outside: the input rows a block reads stay in L1 for every channel block.
+  for (int64_t j0 = 0; j0 < s.wideR; j0 += block) {
+    for (int64_t co0 = 0; co0 < f.cp; co0 += f.shape.rows) {
+      f.fn((s.wideR - j0) / kLanes, d.kSize, wt + co0, f.cp, xp + j0, offs, wideOut + co0 * s.wideR + j0, s.wideR);
+    }
+  }
+  for (int64_t co = 0; co < d.cOutG; co++) {
+    for (int64_t oy = 0; oy < g.outH; oy++) {
+      const float* src = wideOut + co * s.wideR + oy * s.wp;
+      float* dst = out + co * d.plane + oy * g.outW;
+      if (bias) {
+        copyRow<true>(dst, src, g.outW, bias[co]);
+      } else {
+        copyRow<false>(dst, src, g.outW);
+      }
+    }
+  }
+}
+
+// cOutG planes of gOut laid out on the wide grid in rows of cp·wideR: zeros in the dropped
+// columns, past `wide`, and in channels cOutG to cp.
+void wideGradient(const float* go, int64_t cp, const ConvGeometry& g, const Dims& d, const Shifted& s, float* gw) {
+  for (int64_t co = 0; co < cp; co++) {
+    float* row = gw + co * s.wideR;
+    if (co >= d.cOutG) {
+      std::memset(row, 0, sizeof(float) * s.wideR);
+      continue;
+    }
+    for (int64_t oy = 0; oy < g.outH; oy++) {
+      copyRow<false>(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
+      for (int64_t i = g.outW; i < s.wp; i++) row[oy * s.wp + i] = 0.f;
+    }
+    for (int64_t i = s.wide; i < s.wideR; i++) row[i] = 0.f;
+  }
+}
+
+// The weight gradient of images [b0, b1) and group gi, written to out[co·kSize + p]. The
+// blocks sum per lane (the lanes hold positions), added up across lanes at the end. gOut
+// is laid out on the wide grid with zeros in the dropped columns, so those positions add
+// nothing. Small images are taken a few at a time, so that a block's accumulators
+// outlive more than one of them.
+void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0, int64_t b1, int shape, float* out,
+                       const ConvGeometry& g, const Dims& d) {
+  BlockShape bs = kShapes[shape];
+  WeightFn fn = kWeight[shape];
+  Shifted s = shiftedGrid(g, d);
+  int64_t cp = roundUp(d.cOutG, bs.rows);
+  int64_t nvec = s.wideR / kLanes, gImage = cp * s.wideR;
+  // Images per batch: enough vector steps per block (32) that writing back its
+  // accumulators stays a small part, within 256 KB of data (measured on LeNet's layers:
+  // one 32×32 image a batch, four 14×14).
+  int64_t perImage = sizeof(float) * (s.inSize + d.cOutG * s.wideR);
+  int64_t batch = imax(1, imin(imin(b1 - b0, (32 + nvec - 1) / nvec), (256 << 10) / perImage));
+  float* xp = scratch(2, batch * s.inSize);
+  // The wide gradients of a batch of images, then the [cp][kSize] per-lane sums.
+  float* gWide = scratch(5, batch * gImage + cp * d.kSize * kLanes);
+  Vec* acc = reinterpret_cast<Vec*>(gWide + batch * gImage);
+  for (int64_t i = 0; i < cp * d.kSize; i++) acc[i] = Vec{};
+  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
+  shiftOffsets(g, d, s, offs);
+  for (int64_t first = b0; first < b1; first += batch) {
+    int64_t count = imin(batch, b1 - first);
+    for (int64_t b = 0; b < count; b++) {
+      int64_t img = (first + b) * g.groups + gi;
+      shiftInput(x + img * d.cInG * d.inPlane, g, d, s, xp + b * s.inSize);
+      wideGradient(gOut + img * d.cOutG * d.plane, cp, g, d, s, gWide + b * gImage);
+    }
+    for (int64_t co0 = 0; co0 < cp; co0 += bs.rows) {
+      for (int64_t p0 = 0; p0 < d.kSize; p0 += bs.cols) {
+        fn(d.kSize - p0, count, nvec, gWide + co0 * s.wideR, s.wideR, gImage, xp, s.inSize, offs + p0,
+           acc + co0 * d.kSize + p0, d.kSize);
+      }
+    }
+  }
+  for (int64_t i = 0; i < d.cOutG * d.kSize; i++) {
+    float sum = 0.f;
+    for (int l = 0; l < kLanes; l++) sum += acc[i][l];
+    out[i] = sum;
+  }
+}
+
+// The input gradient as the adjoint of the wide-grid forward pass, for shapes where the
+// transposed convolution would mostly multiply its zero padding (small images, large
+// kernels): cols[p][j] = sum_co w(co, p) · gOut(co, j) on the output wide grid (cOutG
+// multiply-adds per entry, none spent on padding), then each input pixel gathers its
+// kh·kw entries of cols, whole shifted rows added as vectors (col2im on the wide grid).
+// The cols buffer whose zeros this thread laid, and in which call (numbered by gatherCalls).
+struct ZeroedCols {
+  const float* cols;
+  int64_t call;
+};
+thread_local ZeroedCols gatherZeroed = {nullptr, -1};
+int64_t gatherCalls = 0;
+
+struct GatherPlan {
+  int shape;     // block of the cols product: patch rows × vectors of positions
+  int64_t kp;    // kSize rounded up to the block's rows
+  float* wt;     // wt[group][co][kp]: w with zero rows past kSize
+  int64_t call;  // this call's number
+};
+
+// Multiply-adds (in lanes) of the gather path, and loads-and-adds of its col2im.
+double gatherCost(const ConvGeometry& g, const Dims& d, int shape) {
+  Shifted s = shiftedGrid(g, d);
+  return static_cast<double>(roundUp(d.kSize, kShapes[shape].rows) * s.wideR * d.cOutG) +
+         static_cast<double>(d.cInG * d.inPlane * g.kh * g.kw);
+}
+
+void inputGradGather(const float* go, const GatherPlan& gp, int64_t gi, float* gx, const ConvGeometry& g,
+                     const Dims& d) {
+  Shifted s = shiftedGrid(g, d);
+  BlockShape bs = kShapes[gp.shape];
+  float* gw = scratch(2, d.cOutG * s.wideR);
+  wideGradient(go, d.cOutG, g, d, s, gw);
+  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.cOutG));
+  for (int64_t co = 0; co < d.cOutG; co++) offs[co] = co * s.wideR;
+  // Row p of cols: `margin` zeros, wideR entries, zeros up to hp·wp: every shifted read
+  // of the gather lands in it.
+  int64_t margin = (g.kh - 1) * g.dilationH * s.wp + (g.kw - 1) * g.dilationW;
+  int64_t ld = roundUp(margin + s.hp * s.wp, 16);
+  float* cols = scratch(5, gp.kp * ld);
+  // The products never write the zeros, so a thread lays them once per call (per image
+  // they cost a quarter of the call).
+  if (gatherZeroed.cols != cols || gatherZeroed.call != gp.call) {
+    for (int64_t p = 0; p < gp.kp; p++) {
+      std::memset(cols + p * ld, 0, sizeof(float) * margin);
+      std::memset(cols + p * ld + margin + s.wideR, 0, sizeof(float) * (ld - margin - s.wideR));
+    }
+    gatherZeroed = {cols, gp.call};
+  }
+  const float* wt = gp.wt + gi * d.cOutG * gp.kp;
+  for (int64_t j0 = 0; j0 < s.wideR; j0 += bs.cols * kLanes) {
+    for (int64_t p0 = 0; p0 < gp.kp; p0 += bs.rows) {
+      kForward[gp.shape]((s.wideR - j0) / kLanes, d.cOutG, wt + p0, gp.kp, gw + j0, offs, cols + p0 * ld + margin + j0,
+                         ld);
+    }
+  }
+  // Input pixel (ci, iy, ix) is padded-grid position t = (iy + padH)·wp + padW + ix; patch
+  // row (ci, ki, kj) saw it at output position t - ki·dilationH·wp - kj·dilationW.
+  int64_t kk = g.kh * g.kw;
+  int64_t* shift = reinterpret_cast<int64_t*>(scratch(4, 2 * kk));  // offs is done with
+  for (int64_t e = 0; e < kk; e++) shift[e] = e * ld - (e / g.kw) * g.dilationH * s.wp - (e % g.kw) * g.dilationW;
+  for (int64_t ci = 0; ci < d.cInG; ci++) {
+    const float* cc = cols + ci * kk * ld + margin;
+    // dst[i] = sum_e cc[shift[e] + t0 + i] for i < n.
+    auto gather = [&](float* dst, int64_t t0, int64_t n) {
+      if (n < kLanes) {
+        for (int64_t i = 0; i < n; i++) {
+          float a = 0.f;
+          for (int64_t e = 0; e < kk; e++) a += cc[shift[e] + t0 + i];
+          dst[i] = a;
+        }
+        return;
+      }
+      // Four vectors at a time: four independent chains of kh·kw adds.
+      int64_t i = 0;
+      for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+        Vec a0 = Vec{}, a1 = Vec{}, a2 = Vec{}, a3 = Vec{};
+        for (int64_t e = 0; e < kk; e++) {
+          const float* src = cc + shift[e] + t0 + i;
+          a0 += loadv(src);
+          a1 += loadv(src + kLanes);
+          a2 += loadv(src + 2 * kLanes);
+          a3 += loadv(src + 3 * kLanes);
+        }
+        storev(dst + i, a0);
+        storev(dst + i + kLanes, a1);
+        storev(dst + i + 2 * kLanes, a2);
+        storev(dst + i + 3 * kLanes, a3);
+      }
+      for (; i < n; i += kLanes) {
+        if (i > n - kLanes) i = n - kLanes;
+        Vec a = Vec{};
+        for (int64_t e = 0; e < kk; e++) a += loadv(cc + shift[e] + t0 + i);
+        storev(dst + i, a);
+      }
+    };
+    float* gxc = gx + ci * d.inPlane;
+    if (g.padW == 0) {
+      gather(gxc, g.padH * s.wp, d.inPlane);  // wp = w: the plane is one run
+    } else {
+      for (int64_t iy = 0; iy < g.h; iy++) gather(gxc + iy * g.w, (iy + g.padH) * s.wp + g.padW, g.w);
+    }
+  }
 }
 
 // Runs image(b, parallelGemm) for every image: one image per thread when there are
@@ -257,28 +630,31 @@ void product(bool parallelGemm, int64_t m, int64_t n, int64_t k, const float* a,
 
 void conv2d(const float* x, const float* w, const float* bias, float* out, const ConvGeometry& g) {
   Dims d = dims(g);
+  bool shifted = useShifted(g, d);
+  ForwardPlan plan{};
+  if (shifted) {
+    plan = forwardPlan(g, d, [&](int64_t gi, int64_t co, int64_t p) { return w[(gi * d.cOutG + co) * d.kSize + p]; });
+  }
   forImages(g, d, [&](int64_t b, bool par) {
     for (int64_t gi = 0; gi < g.groups; gi++) {
       const float* xg = x + (b * g.cIn + gi * d.cInG) * d.inPlane;
       const float* wg = w + gi * d.cOutG * d.kSize;
       float* og = out + (b * g.cOut + gi * d.cOutG) * d.plane;
-      if (d.direct) {
+      if (shifted) {
+        convShifted(xg, plan, gi, bias ? bias + gi * d.cOutG : nullptr, og, g, d);
+      } else if (d.direct) {
         product(par, d.cOutG, d.plane, d.kSize, wg, false, xg, false, og, d.plane, false);
-        continue;
-      }
-      if (useShifted(g, d)) {
-        convShifted(xg, wg, og, g, d);
-        continue;
-      }
-      Patches patches{xg, &g};
-      BPacker packer{packPatches, &patches};
-      if (par) {
-        sgemm(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
       } else {
-        sgemmSerial(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+        Patches patches{xg, &g};
+        BPacker packer{packPatches, &patches};
+        if (par) {
+          sgemm(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+        } else {
+          sgemmSerial(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+        }
       }
     }
-    if (bias) {
+    if (bias && !shifted) {
       for (int64_t co = 0; co < g.cOut; co++) {
         float* o = out + (b * g.cOut + co) * d.plane;
         for (int64_t i = 0; i < d.plane; i++) o[i] += bias[co];
@@ -308,20 +684,37 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
   ConvGeometry t;
   bool shifted = transposedConv(g, d, t);
   Dims td = dims(t);
-  float* flipped = nullptr;
-  if (shifted) {
-    // flipped[group][ci][co][a][b] = w[group·cOutG + co][ci][kh-1-a][kw-1-b]
-    int64_t kk = g.kh * g.kw;
-    flipped = scratch(3, g.cIn * td.kSize);
-    for (int64_t gi = 0; gi < g.groups; gi++) {
-      for (int64_t ci = 0; ci < d.cInG; ci++) {
-        for (int64_t co = 0; co < d.cOutG; co++) {
-          const float* src = w + ((gi * d.cOutG + co) * d.cInG + ci) * kk;
-          float* dst = flipped + ((gi * d.cInG + ci) * d.cOutG + co) * kk;
-          for (int64_t e = 0; e < kk; e++) dst[e] = src[kk - 1 - e];
-        }
-      }
+  // The gather path where it does fewer multiply-adds than the transposed convolution.
+  bool gather = useShifted(g, d) && d.cInG <= kDirectMaxChannels;
+  GatherPlan gp{};
+  if (gather) {
+    Shifted s = shiftedGrid(g, d);
+    gp.shape = pickShape(d.kSize, s.wideR / kLanes);
+    if (shifted) {
+      BlockShape ts = kShapes[pickShape(td.cOutG, shiftedGrid(t, td).wideR / kLanes)];
+      double transposedCost =
+          static_cast<double>(roundUp(td.cOutG, ts.rows) * shiftedGrid(t, td).wideR * td.kSize);
+      gather = gatherCost(g, d, gp.shape) < transposedCost;
     }
+  }
+  if (gather) {
+    shifted = false;
+    gp.call = __atomic_add_fetch(&gatherCalls, 1, __ATOMIC_RELAXED);  // calls from several JS threads
+    gp.kp = roundUp(d.kSize, kShapes[gp.shape].rows);
+    gp.wt = scratch(3, g.groups * d.cOutG * gp.kp);
+    for (int64_t i = 0; i < g.groups * d.cOutG; i++) {
+      std::memcpy(gp.wt + i * gp.kp, w + i * d.kSize, sizeof(float) * d.kSize);
+      std::memset(gp.wt + i * gp.kp + d.kSize, 0, sizeof(float) * (gp.kp - d.kSize));
+    }
+  }
+  ForwardPlan plan{};
+  if (shifted) {
+    // The transposed convolution's weight w'(ci, (co, a, b)) = w(co, ci, kh-1-a, kw-1-b).
+    int64_t kk = g.kh * g.kw;
+    plan = forwardPlan(t, td, [&](int64_t gi, int64_t ci, int64_t p) {
+      int64_t co = p / kk, e = p % kk;
+      return w[((gi * d.cOutG + co) * d.cInG + ci) * kk + kk - 1 - e];
+    });
   }
   forImages(g, d, [&](int64_t b, bool par) {
     for (int64_t gi = 0; gi < g.groups; gi++) {
@@ -330,8 +723,10 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
       const float* wg = w + gi * d.cOutG * d.kSize;
       if (d.direct) {
         product(par, d.kSize, d.plane, d.cOutG, wg, true, go, false, gxg, d.plane, false);
+      } else if (gather) {
+        inputGradGather(go, gp, gi, gxg, g, d);
       } else if (shifted) {
-        convShifted(go, flipped + gi * d.cInG * td.kSize, gxg, t, td);
+        convShifted(go, plan, gi, nullptr, gxg, t, td);
       } else {
         // cols = W_gᵀ · gOut_g, then folded back onto the input pixels.
         float* cols = scratch(2, d.kSize * d.plane);
@@ -347,6 +742,28 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
   Dims d = dims(g);
   int64_t wSize = g.cOut * d.kSize;
   int64_t macs = g.n * g.cOut * d.kSize * d.plane;
+  if (useShifted(g, d)) {
+    // Runs of images, each summed into its own partial gW, the partials added in order.
+    // A fixed number of them (when the work is worth splitting), so the result does not
+    // depend on the thread count, and a thread left waiting for a descheduled one on a
+    // busy machine is rarer with runs to spare.
+    int64_t parts = macs >= kParallelMacs ? imin(g.n, kWeightParts) : 1;
+    int shape = pickShape(d.cOutG, d.kSize);
+    float* partials = parts > 1 ? scratch(3, parts * wSize) : gw;
+    parallel(parts, [&](int64_t t) {
+      int64_t b0, b1;
+      chunk(g.n, parts, t, b0, b1);
+      for (int64_t gi = 0; gi < g.groups; gi++) {
+        weightGradShifted(gOut, x, gi, b0, b1, shape, partials + t * wSize + gi * d.cOutG * d.kSize, g, d);
+      }
+    });
+    for (int64_t i = 0; parts > 1 && i < wSize; i++) {
+      float sum = partials[i];
+      for (int64_t t = 1; t < parts; t++) sum += partials[t * wSize + i];
+      gw[i] = sum;
+    }
+    return;
+  }
   // gW sums over images: with several threads each sums a run of images into its own
   // partial gW, and the partials are added at the end.
   int64_t parts = numThreads() > 1 && g.n > 1 && macs >= kParallelMacs ? imin(numThreads(), g.n) : 1;
@@ -361,10 +778,6 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
         const float* xg = x + (b * g.cIn + gi * d.cInG) * d.inPlane;
         const float* go = gOut + (b * g.cOut + gi * d.cOutG) * d.plane;
         float* gwg = acc + gi * d.cOutG * d.kSize;
-        if (useShifted(g, d)) {
-          weightGradShifted(go, xg, gwg, g, d);
-          continue;
-        }
         // gW_g += gOut_g · colsᵀ
         float* cols = d.direct ? nullptr : scratch(2, d.kSize * d.plane);
         if (!d.direct) im2col(xg, d.cInG, g, cols);

@@ -158,6 +158,18 @@ const GEOMETRIES: Conv2dGeometry[] = [
   conv({ cIn: 6, cOut: 9, groups: 3, padH: 1, padW: 1 }),
   conv({ n: 5, cIn: 3, cOut: 6, h: 32, w: 32, kh: 5, kw: 5 }),
   conv({ n: 1, cIn: 16, cOut: 33, h: 14, w: 14, kh: 3, kw: 3, padH: 1, padW: 1 }),
+  // The direct kernels of few channels: LeNet's second layer on enough images to split the
+  // weight gradient across threads, channel counts that leave partial register blocks,
+  // rows wider than a block, padding shared between rows (padW <= kw - 1) or not.
+  conv({ n: 8, cIn: 6, cOut: 16, h: 14, w: 14, kh: 5, kw: 5 }),
+  conv({ n: 1, cIn: 1, cOut: 1, h: 7, w: 40, kh: 7, kw: 7, padH: 3, padW: 3 }),
+  conv({ n: 1, cIn: 1, cOut: 1, h: 5, w: 5, kh: 5, kw: 5 }),
+  conv({ n: 3, cIn: 17, cOut: 17, h: 8, w: 9, kh: 3, kw: 3, padH: 1, padW: 1 }),
+  conv({ n: 2, cIn: 1, cOut: 7, h: 12, w: 10, kh: 2, kw: 4, padH: 2, padW: 3 }),
+  conv({ n: 2, cIn: 2, cOut: 3, h: 6, w: 6, kh: 2, kw: 2, padH: 2, padW: 2 }),
+  conv({ n: 4, cIn: 4, cOut: 8, groups: 2, h: 11, w: 13, kh: 3, kw: 3, dilationH: 2, dilationW: 2, padH: 2, padW: 2 }),
+  conv({ n: 1, cIn: 3, cOut: 5, h: 15, w: 15, kh: 7, kw: 7, strideH: 2, strideW: 2, padH: 3, padW: 3 }),
+  conv({ n: 2, cIn: 32, cOut: 32, h: 9, w: 7, kh: 3, kw: 1, padH: 1 }),
 ];
 
 eachConfig("native conv2d", () => {
@@ -185,6 +197,25 @@ eachConfig("native conv2d", () => {
       native.conv2dBackwardWeight(gOut, x, gwn, g);
       assertClose(gwn, gwj, { atol: gemmTol(g.n * g.outH * g.outW, gOut, x), what: `${what} weight gradient` });
     }
+  });
+
+  test("few channels: all three passes give the same bits on one thread as on several", () => {
+    const g = conv({ n: 8, cIn: 6, cOut: 16, h: 14, w: 14, kh: 5, kw: 5 });
+    const x = uniform(g.n * g.cIn * g.h * g.w, 90), w = uniform(g.cOut * g.cIn * 25, 91), bias = uniform(g.cOut, 92);
+    const gOut = uniform(g.n * g.cOut * g.outH * g.outW, 93);
+    const run = () => {
+      const out = new Float32Array(gOut.length), gx = new Float32Array(x.length), gw = new Float32Array(w.length);
+      native.conv2d(x, w, bias, out, g);
+      native.conv2dBackwardInput(gOut, w, gx, g);
+      native.conv2dBackwardWeight(gOut, x, gw, g);
+      return [out, gx, gw];
+    };
+    const many = run();
+    const threads = backend.threads;
+    backend.setThreads(1);
+    const one = run();
+    backend.setThreads(threads);
+    assert.deepEqual(many, one);
   });
 });
 

@@ -73,6 +73,8 @@ const POOLS = [
   pool({}), pool({ planes: 1, h: 1, w: 1, kh: 1, kw: 1, strideH: 1, strideW: 1 }), pool({ kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 }),
   pool({ kh: 3, kw: 2, strideH: 2, strideW: 1, dilationH: 2, dilationW: 3, h: 17, w: 19 }), pool({ planes: 600, h: 28, w: 28 }),
   pool({ kh: 5, kw: 5, strideH: 3, strideW: 3, padH: 2, padW: 2, h: 33, w: 7 }),
+  // 2×2 windows of stride 2 take vectorised paths: rows of 16 or more outputs, 8 to 15, odd sizes.
+  pool({ planes: 3, h: 41, w: 67 }), pool({ planes: 2, h: 8, w: 18 }), pool({ planes: 5, h: 3, w: 9 }),
 ];
 
 eachConfig("native pooling", () => {
@@ -83,6 +85,7 @@ eachConfig("native pooling", () => {
       x[5] = NaN;
       x[g.w + 5] = NaN; // NaNs in two rows of one window
       if (x.length > 40) x[40] = NaN;
+      if (x.length > 61) [x[60], x[61]] = [Infinity, -Infinity];
       const on = g.planes * g.outH * g.outW;
       const oj = new Float32Array(on), onn = new Float32Array(on), ij = new Int32Array(on), inn = new Int32Array(on);
       js.maxPool2d(x, oj, ij, g);
@@ -95,6 +98,11 @@ eachConfig("native pooling", () => {
       js.maxPool2dBackward(gOut, ij, gj, g);
       native.maxPool2dBackward(gOut, ij, gn, g);
       assertClose(gn, gj, { rtol: 1e-6, atol: 1e-7, what: `${what} backward` });
+      // Indices outside their window (never from maxPool2d) go through the general scatter.
+      const stray = Int32Array.from(uniform(on, seed++, 0, x.length / g.planes), Math.floor);
+      js.maxPool2dBackward(gOut, stray, gj, g);
+      native.maxPool2dBackward(gOut, stray, gn, g);
+      assertClose(gn, gj, { rtol: 1e-6, atol: 1e-6, what: `${what} backward, stray indices` });
     }
   });
 

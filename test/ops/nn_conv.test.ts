@@ -50,6 +50,10 @@ describe("conv1d / conv2d", () => {
     assertGradcheck((x, w) => conv2d(x, w, null, { padding: "same" }), [r([1, 2, 4, 5], true), r([3, 2, 2, 4], true)]);
     assertGradcheck((x, w, b) => conv1d(x, w, b, { padding: "same", dilation: 3 }), [r([2, 2, 7], true), r([2, 2, 2], true), r([2], true)]);
     assertGradcheck((x, w) => conv2d(x, w, null, { padding: 1 }), [r([2, 4, 4], true), r([2, 2, 3, 3], true)]);
+    // The native direct kernels of few channels: input gradient by gather (a small image
+    // under a large kernel, as LeNet's second layer) and by transposed convolution.
+    assertGradcheck((x, w, b) => conv2d(x, w, b), [r([2, 2, 8, 8], true), r([3, 2, 5, 5], true), r([3], true)]);
+    assertGradcheck((x, w, b) => conv2d(x, w, b, { padding: 1 }), [r([2, 3, 7, 9], true), r([4, 3, 3, 3], true), r([4], true)]);
   });
 
   it("rejects bad shapes and arguments, naming the op and shapes", () => {

@@ -62,6 +62,9 @@ describe("pooling", () => {
     assertGradcheck((x) => maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true }), [distinct([1, 2, 6, 5])]);
     assertGradcheck((x) => maxPool2d(x, [2, 2], { stride: 1, dilation: 2 }), [distinct([2, 5, 5])]);
     assertGradcheck((x) => maxPool1d(x, 2), [distinct([2, 3, 6])]);
+    // Large enough for the native kernels' 2×2 stride-2 paths.
+    assertGradcheck((x) => maxPool2d(x, 2), [distinct([1, 2, 16, 19])]);
+    assertGradcheck((x) => avgPool2d(x, 2), [randn([1, 2, 16, 19], { generator: gen, requiresGrad: true })]);
     assertGradcheck((x) => avgPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), [randn([1, 2, 6, 5], { generator: gen, requiresGrad: true })]);
     assertGradcheck((x) => avgPool1d(x, 3, { padding: 1 }), [randn([2, 7], { generator: gen, requiresGrad: true })]);
     assertGradcheck((x) => adaptiveAvgPool2d(x, [3, 4]), [randn([2, 1, 5, 7], { generator: gen, requiresGrad: true })]);
