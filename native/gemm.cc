@@ -76,7 +76,6 @@ constexpr const TileFn<Rows>* tiles(std::index_sequence<I...>) {
 }
 const TileFn<Panel>* const kPackedTiles = tiles<true, Panel>(std::make_index_sequence<MR>());
 const TileFn<Panel>* const kDirectTiles = tiles<false, Panel>(std::make_index_sequence<MR>());
-const TileFn<ukr::OffsetRows>* const kOffsetTiles = tiles<false, ukr::OffsetRows>(std::make_index_sequence<MR>());
 
 // Splits `len` into `parts` near-equal pieces aligned to `step`.
 int64_t alignedCut(int64_t len, int64_t parts, int64_t i, int64_t step) {
@@ -261,20 +260,6 @@ bool skinny(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const 
 int64_t panelWidth() { return NR; }
 
 int64_t tileRows() { return MR; }
-
-void packShiftedRows(const float* base, const int64_t* offs, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
-                     float* out) {
-  for (int64_t jp = 0; jp < nc; jp += NR) {
-    const float* first = base + p0;
-    const int64_t* o = offs + j0 + jp;
-    ukr::packBT([first, o](int64_t j) { return first + o[j]; }, kc, imin(NR, nc - jp), out + jp * kc);
-  }
-}
-
-void offsetTile(int64_t rows, int64_t k, const float* a, int64_t lda, const float* base, const int64_t* offs, float* c,
-                int64_t ldc, int64_t cols) {
-  kOffsetTiles[rows - 1](k, a, lda, ukr::OffsetRows{base, offs}, c, ldc, cols, false);
-}
 
 void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
                  bool accumulate) {

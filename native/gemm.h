@@ -32,16 +32,6 @@ struct BPacker {
 int64_t panelWidth();
 int64_t tileRows();
 
-// The BPacker panels of B(p, j) = base[offs[j] + p]: column j of B is a run of memory
-// starting at base + offs[j] (the shifted input rows of a direct convolution).
-void packShiftedRows(const float* base, const int64_t* offs, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
-                     float* out);
-
-// One micro-kernel tile without packing B: C[i][j] = sum_p a[i*lda + p] * base[offs[p] + j]
-// for i < rows <= MR, j < cols <= NR (reading NR values at each base + offs[p]).
-void offsetTile(int64_t rows, int64_t k, const float* a, int64_t lda, const float* base, const int64_t* offs, float* c,
-                int64_t ldc, int64_t cols);
-
 void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
            bool accumulate);
 void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c,

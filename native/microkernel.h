@@ -1,7 +1,7 @@
 // Register-blocked GEMM micro-kernels, one per ISA level, picked by the compiler flags of
 // the including translation unit. A micro-kernel computes an R×NR tile of C from kc steps
 // of R values of A (packed: a[p*R + i]; or in place: a[i*lda + p]) and kc rows of NR
-// values of B (rows.row(p), see PackedRows and OffsetRows):
+// values of B (rows.row(p), see PackedRows):
 //   C[i][j] (+)= sum_p A(i, p) * rows.row(p)[j]   for i < R, j < cols.
 // Each tile row holds NR/width accumulator registers, so the k loop is nothing but
 // broadcasts, loads and FMAs; rows R < MR are separate instantiations with fewer
@@ -28,14 +28,6 @@ struct PackedRows {
   const float* row(int64_t p) const { return b + p * NR; }
   // An address a few steps ahead; prefetching it never faults, even past the panel.
   const float* ahead(int64_t p) const { return b + (p + 16) * NR; }
-};
-
-// B rows found at base + offs[p]: the shifted input rows of a direct convolution.
-struct OffsetRows {
-  const float* base;
-  const int64_t* offs;
-  const float* row(int64_t p) const { return base + offs[p]; }
-  const float* ahead(int64_t p) const { return row(p); }
 };
 
 #if defined(__AVX512F__)
