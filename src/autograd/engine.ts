@@ -30,15 +30,26 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
   }
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, gradient]]);
+  // Pending gradients that only the engine holds (its own sums, and the fresh results of rules
+  // that promise them): later gradients are added into these in place.
+  const owned = new Set<Tensor>();
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
+      owned.delete(g); // a rule may pass g on to its inputs as it is
       if (t.gradFn === null || t.retainsGrad) accumulateInto(t, g);
       const node = t.gradFn;
       if (!node) continue;
+      const only = node.inputs.length === 1 && node.inputs[0].requiresGrad ? node.inputs[0] : null;
+      const pending = only ? grads.get(only) : undefined;
+      if (pending && owned.has(pending) && node.canAddInto) {
+        node.addInto(g, pending);
+        if (!opts.retainGraph) node.release();
+        continue;
+      }
       const inputGrads = node.apply(g);
       if (!opts.retainGraph) node.release();
       node.inputs.forEach((inp, k) => {
@@ -48,7 +59,16 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
           throw new Error(`backward: ${node.name} produced a gradient of shape ${fmtShape(ig.shape)} for an input of shape ${fmtShape(inp.shape)}`);
         }
         const prev = grads.get(inp);
-        grads.set(inp, prev ? sum(prev, ig) : ig);
+        if (!prev) {
+          grads.set(inp, ig);
+          if (node.freshGrads) owned.add(ig);
+        } else if (owned.has(prev)) {
+          K.binary("add", prev, ig, prev.shape, prev.data);
+        } else {
+          const s = sum(prev, ig);
+          owned.add(s);
+          grads.set(inp, s);
+        }
       });
     }
   });

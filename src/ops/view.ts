@@ -167,12 +167,25 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
   shape[d] = len;
   strides[d] = x.strides[d] * step;
   const out = viewOf(x, shape, strides, x.offset + s * x.strides[d]);
+  // The slice's elements within a contiguous tensor of x's shape.
+  const window = (full: Tensor) => {
+    const ws = [...full.strides];
+    ws[d] *= step;
+    return viewOf(full, shape, ws, full.offset + s * full.strides[d]);
+  };
   return record("SliceBackward", out, [x], (g) => {
     const gx = alloc(x.shape);
-    const gs = [...gx.strides];
-    gs[d] *= step;
-    K.copy(g, viewOf(gx, shape, gs, s * gx.strides[d]));
+    K.copy(g, window(gx));
     return [gx];
+  }, {
+    freshGrads: true,
+    // The pieces of a split add into one gradient of x instead of one zero-filled x each.
+    addInto: (g, target) => {
+      const win = window(target);
+      const sumWin = uninitialized(shape);
+      K.binary("add", win, g, shape, sumWin.data);
+      K.copy(sumWin, win);
+    },
   });
 }
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { enableGrad, isGradEnabled, noGrad, ones, tensor, zeros } from "../../src/index.js";
+import { Generator, type Tensor, assertGradcheck, functional as F, enableGrad, isGradEnabled, noGrad, ones, randn, tensor, zeros } from "../../src/index.js";
 import { assertClose } from "../helpers.js";
+import { uniform } from "../ops/core_helpers.js";
 
 describe("backward", () => {
   test("gradients accumulate across two backward calls", () => {
@@ -133,6 +134,47 @@ describe("backward", () => {
     assert.equal(y.requiresGrad, true);
     y.sum().backward();
     assertClose(w.grad, [5]);
+  });
+});
+
+describe("gradients summed in place", () => {
+  // The engine adds into gradients it owns (its sums, fresh slice gradients), and the pieces
+  // of a split add into one buffer; the results must equal the plain sums.
+  const g = new Generator(3);
+
+  test("split pieces used unevenly, with another use of the input in between", () => {
+    const x = randn([4, 9], { generator: g }).requiresGrad_();
+    const [a, b, c] = F.split(x, 3, 1);
+    const y = a.mul(2).sum().add(x.square().sum()).add(c.exp().sum()).add(b.mul(c).sum()).add(a.sum());
+    y.backward();
+    const xd = x.detach();
+    const [ad, bd, cd] = F.split(xd, 3, 1);
+    const want = F.cat([ones([4, 3]).mul(3), cd, cd.exp().add(bd)], 1).add(xd.mul(2));
+    assertClose(x.grad!, want, { atol: 1e-5 });
+  });
+
+  test("a slice of an unused piece, strided slices and a pass-through add", () => {
+    const x = randn([6, 5], { generator: g }).requiresGrad_();
+    const s1 = x.slice(0, 0, 6, 2);
+    const s2 = x.slice(0, 1, 6, 2);
+    const z = F.add(s1, s2);          // AddBackward passes one gradient to both inputs
+    const y = z.mul(z).sum().add(x.slice(1, 1, 3).sum()).add(x.slice(1, 2, 4).mul(3).sum());
+    y.backward();
+    const xd = x.detach();
+    const zd = F.add(xd.slice(0, 0, 6, 2), xd.slice(0, 1, 6, 2)).mul(2);
+    const want = zeros([6, 5]);
+    for (let r = 0; r < 6; r++) for (let c = 0; c < 5; c++) {
+      const v = zd.toArray() as Float32Array;
+      want.data[r * 5 + c] = v[(r >> 1) * 5 + c] + (c >= 1 && c < 3 ? 1 : 0) + (c >= 2 && c < 4 ? 3 : 0);
+    }
+    assertClose(x.grad!, want, { atol: 1e-5 });
+  });
+
+  test("gradcheck through split, chunk and overlapping slices", () => {
+    assertGradcheck((x: Tensor) => {
+      const [a, b] = F.chunk(x, 2, 0);
+      return a.mul(b).add(x.slice(0, 1, 3).sum()).add(x.slice(0, 0, 2).exp());
+    }, [uniform(g, [4, 3])]);
   });
 });
 
