@@ -56,7 +56,10 @@ function promptRows(ids: Tensor | ArrayLike<number>): number[][] {
   }
   const row = Array.from(ids);
   const bad = row.findIndex((v) => !Number.isInteger(v));
-  if (bad >= 0) throw new TypeError(`generate: prompt token ${bad} is ${row[bad]}, not an integer id`);
+  if (bad >= 0) {
+    const hint = Array.isArray(row[bad]) ? " (a batch of prompts is an int32 Tensor [B, T])" : "";
+    throw new TypeError(`generate: prompt token ${bad} is ${JSON.stringify(row[bad])}, not an integer id${hint}`);
+  }
   return [row];
 }
 

@@ -179,6 +179,8 @@ describe("generate", () => {
     assert.throws(() => generate(m, [1], { maxNewTokens: 2, stopSequences: [[]] }), /stop sequence 0 must be a non-empty array/);
     assert.throws(() => generate(m, [], { maxNewTokens: 2 }), /the prompt is empty/);
     assert.throws(() => generate(m, [1.5], { maxNewTokens: 2 }), /prompt token 0 is 1\.5, not an integer id/);
+    assert.throws(() => generate(m, [[0]] as unknown as number[], { maxNewTokens: 2 }),
+      /prompt token 0 is \[0\], not an integer id \(a batch of prompts is an int32 Tensor \[B, T\]\)/);
     assert.throws(() => generate(m, tensor([[1, 2]]), { maxNewTokens: 2 }), /prompts must be int32 token ids, got float32/);
     assert.throws(() => generate(m, [24], { maxNewTokens: 2 }), /token id 24 at \[0, 0\] is outside the vocabulary/);
   });
