@@ -44,14 +44,17 @@ export interface GenerateTextOptions extends Omit<GenerateOptions, "onToken"> {
 /** Thrown from onToken to end generation at a stop string: generate restores the model's modes on the way out. */
 const STOP = Symbol("stop");
 
-/** The end of the earliest stop string in `text`, looking only at matches that end past `from`; -1 if none. */
-function stopEnd(text: string, from: number, stops: readonly string[]): number {
-  let end = -1;
+/**
+ * The stop string in `text` that ends first, looking only at matches that end past `from`
+ * (of those ending together, the one that starts first); null if none.
+ */
+export function findStop(text: string, from: number, stops: readonly string[]): { start: number; end: number } | null {
+  let hit: { start: number; end: number } | null = null;
   for (const s of stops) {
     const at = text.indexOf(s, Math.max(0, from - s.length + 1));
-    if (at >= 0 && (end < 0 || at + s.length < end)) end = at + s.length;
+    if (at >= 0 && (!hit || at + s.length < hit.end || (at + s.length === hit.end && at < hit.start))) hit = { start: at, end: at + s.length };
   }
-  return end;
+  return hit;
 }
 
 /** Continues `prompt` and returns the new text (without the prompt). */
@@ -70,9 +73,9 @@ export function generateText(model: GPT, tokenizer: LMTokenizer, prompt: string,
       ...opts,
       onToken: (id) => {
         const piece = stream.push(id);
-        const end = stopEnd(text + piece, text.length, stops);
-        if (end < 0) return emit(piece);
-        emit((text + piece).slice(text.length, end));
+        const hit = findStop(text + piece, text.length, stops);
+        if (!hit) return emit(piece);
+        emit((text + piece).slice(text.length, hit.end));
         throw STOP;
       },
     });

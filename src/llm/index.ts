@@ -17,5 +17,5 @@ export { type TrainSettings, type TrainConfigFile, TRAIN_DEFAULTS, trainSettings
 export { type EvalRecord, type TrainState, type CheckpointMeta, checkpointDir, loadCheckpoint, modelDir } from "./checkpoint.js";
 export { type TrainLMOptions, DEFAULT_MODEL, freezeLayers } from "./train_setup.js";
 export { type TrainLMResult, trainLM, backwardBatch } from "./train.js";
-export { TokenTextStream, encodePrompt, generateText, type GenerateTextOptions } from "./generate_text.js";
+export { TokenTextStream, encodePrompt, findStop, generateText, type GenerateTextOptions } from "./generate_text.js";
 export { type LogStream } from "./progress.js";

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BpeTokenizer, type GPT, type LMTokenizer, TokenTextStream, encodePrompt, generate, loadPretrained, modelDir } from "../llm/index.js";
+import { BpeTokenizer, type GPT, type LMTokenizer, TokenTextStream, encodePrompt, findStop, generate, loadPretrained, modelDir } from "../llm/index.js";
 import { type GenerateParams, type Generated, InputError, type ModelInfo } from "./types.js";
 
 /** Whether `dir` holds a language model rather than a tabular bundle (both may have a lathe.json). */
@@ -36,14 +36,8 @@ export class StopText {
   push(piece: string): { text: string; stopped: boolean } {
     const from = this.text.length;
     this.text += piece;
-    // The stop that ends first (the one generation stops at); of those, the one that starts first.
-    let start = -1;
-    let end = -1;
-    for (const s of this.stops) {
-      const at = this.text.indexOf(s, Math.max(0, from - s.length + 1));
-      if (at >= 0 && (end < 0 || at + s.length < end || (at + s.length === end && at < start))) [start, end] = [at, at + s.length];
-    }
-    if (start >= 0) return { text: this.release(start), stopped: true };
+    const hit = findStop(this.text, from, this.stops);
+    if (hit) return { text: this.release(hit.start), stopped: true };
     return { text: this.release(this.text.length - this.heldBack()), stopped: false };
   }
 
