@@ -8,7 +8,7 @@ import { softmax } from "./activation.js";
 import { dropout } from "./dropout.js";
 import { add, mul, where } from "./elementwise.js";
 import { matmul } from "./linalg.js";
-import { alloc, checkFloat, contiguousData } from "./util.js";
+import { checkFloat, contiguousData, uninitialized } from "./util.js";
 import { contiguous, expand, reshape, transpose } from "./view.js";
 
 export interface AttentionOptions {
@@ -121,7 +121,7 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, batch: Shape, scale: nu
 function headMajor(lead: Shape, geo: AttentionGeometry, len: number, dim: number): Tensor {
   const { batch, heads } = geo;
   const strides = [len * heads * dim, dim, heads * dim, 1].slice(4 - lead.length - 2);
-  return new Tensor(alloc([batch, len, heads, dim]).data, [...lead, len, dim], strides);
+  return new Tensor(uninitialized([batch, len, heads, dim]).data, [...lead, len, dim], strides);
 }
 
 /** t ([...lead, len, dim] with at most two lead dims) as a 4-d kernel operand. */
