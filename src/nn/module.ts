@@ -23,6 +23,9 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+/** A state-dict key, its tensor, and the module attribute that holds it. */
+type StateEntry = [key: string, tensor: Tensor, owner: Module, name: string];
+
 /**
  * Base class of every layer and model, as torch.nn.Module.
  *
@@ -34,8 +37,6 @@ export interface LoadStateDictResult {
  * Buffers (non-learnable state such as BatchNorm's running statistics) are plain tensors, so
  * they are declared explicitly with registerBuffer().
  */
-type StateEntry = [key: string, tensor: Tensor, owner: Module, name: string];
-
 export abstract class Module {
   /** Train or eval mode; set with train()/eval(), read by Dropout and BatchNorm. */
   training = true;
@@ -180,11 +181,10 @@ export abstract class Module {
   }
 
   /**
-   * The tensors stateDict() holds, not detached. As in PyTorch each module lists its
-   * parameters, then its persistent buffers, then its children's entries, and a tensor
-   * shared between modules appears under every name.
+   * The tensors stateDict() holds, not detached, with the module and attribute that hold
+   * each. As in PyTorch each module lists its parameters, then its persistent buffers, then
+   * its children's entries, and a tensor shared between modules appears under every name.
    */
-  /** [key, tensor, owning module, attribute name] for every parameter and persistent buffer. */
   #stateEntries(prefix: string, out: StateEntry[]): StateEntry[] {
     for (const [name, p] of this.#ownParameters()) out.push([prefix + name, p, this, name]);
     for (const [name, b] of this.#ownBuffers(true)) out.push([prefix + name, b, this, name]);
