@@ -19,7 +19,7 @@
       "target_name": "lathe",
       "sources": [
         "native/addon.cc", "native/args.cc", "native/bind_linalg.cc", "native/bind_elementwise.cc",
-        "native/bind_nn.cc", "native/bind_attention.cc", "native/cpu.cc", "native/threadpool.cc"
+        "native/bind_nn.cc", "native/bind_attention.cc", "native/cpu.cc", "native/memory.cc", "native/threadpool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

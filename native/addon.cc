@@ -11,6 +11,7 @@
 #include "args.h"
 #include "bind.h"
 #include "cpu.h"
+#include "memory.h"
 #include "threadpool.h"
 
 namespace lathe {
@@ -86,6 +87,7 @@ Napi::Value PeakGflops(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
+  tuneMalloc();
   exports.Set("init", Napi::Function::New(env, Init, "init"));
   exports.Set("paramCount", Napi::Number::New(env, kParams));
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
