@@ -178,23 +178,124 @@ inline Vec loadv(const float* p) {
 }
 inline void storev(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
-// dst[i] = src[i] (+ add) for i < n: whole vectors, the last one overlapping its
-// predecessor (rows here are too short for a memcpy call or a scalar tail to pay).
-template <bool Add>
-inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t n, float add = 0.f) {
+// dst[i] = src[i] for i < n: whole vectors, the last one overlapping its predecessor
+// (rows here are too short for a memcpy call or a scalar tail to pay).
+inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t n) {
   if (n < kLanes) {
-    for (int64_t i = 0; i < n; i++) dst[i] = Add ? src[i] + add : src[i];
+    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
     return;
   }
   for (int64_t i = 0;; i += kLanes) {
     if (i > n - kLanes) i = n - kLanes;
-    Vec v = loadv(src + i);
-    storev(dst + i, Add ? v + add : v);
+    storev(dst + i, loadv(src + i));
     if (i == n - kLanes) return;
   }
 }
 
 inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// ReLU as the unary kernel computes it: v > 0 ? v : 0 (NaN becomes 0).
+inline float relu(float v) { return v > 0.f ? v : 0.f; }
+inline Vec relu(Vec v) { return v > Vec{} ? v : Vec{}; }
+// Max pooling's maximum: a NaN wins.
+inline Vec maxNan(Vec a, Vec b) { return (a > b) | (a != a) ? a : b; }
+inline float maxNan(float a, float b) { return a > b || a != a ? a : b; }
+
+// Columns 0, 2, 4, … and 1, 3, 5, … of the two vectors a, b (a's columns first).
+#if defined(__AVX512F__)
+typedef int32_t IVec __attribute__((vector_size(64)));
+constexpr IVec kEven = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+constexpr IVec kOdd = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
+#elif defined(__AVX2__)
+typedef int32_t IVec __attribute__((vector_size(32)));
+constexpr IVec kEven = {0, 2, 4, 6, 8, 10, 12, 14};
+constexpr IVec kOdd = {1, 3, 5, 7, 9, 11, 13, 15};
+#else
+typedef int32_t IVec __attribute__((vector_size(16)));
+constexpr IVec kEven = {0, 2, 4, 6};
+constexpr IVec kOdd = {1, 3, 5, 7};
+#endif
+
+// Floats a fused 2×2 pooling may read past the last wide row of a channel.
+constexpr int64_t kEpilogueSlack = 4 * kLanes;
+
+// Writes pool(relu(conv + bias)) (ConvEpilogue) of cOut channels computed on a wide grid:
+// channel co at src + co·ld, row oy at + oy·wp, outW valid columns, readable up to
+// kEpilogueSlack floats past the channel's last row. out gets the planes, as pooled;
+// `limit` is the end of the image's output, before which a row may be written past its
+// end by a whole vector (the rows and channels after it are written later). Pooling
+// takes window maxima before adding the bias, which gives the same floats (rounding is
+// monotonic), and after ReLU, whose NaN → 0 it must see.
+void convEpilogue(const float* src, int64_t ld, int64_t wp, int64_t cOut, const float* bias, const ConvEpilogue& ep,
+                  float* out, const float* limit, const ConvGeometry& g) {
+  const int64_t k = ep.pool, ph = g.outH / k, pw = g.outW / k;
+  for (int64_t co = 0; co < cOut; co++) {
+    const float* sc = src + co * ld;
+    float* oc = out + co * ph * pw;
+    const float b = bias ? bias[co] : 0.f;
+    if (k == 1) {
+      for (int64_t oy = 0; oy < g.outH; oy++) {
+        const float* s = sc + oy * wp;
+        float* d = oc + oy * g.outW;
+        int64_t n = g.outW;
+        if (n < kLanes) {
+          for (int64_t i = 0; i < n; i++) {
+            float v = bias ? s[i] + b : s[i];  // no -0 + 0 without a bias
+            d[i] = ep.relu ? relu(v) : v;
+          }
+          continue;
+        }
+        for (int64_t i = 0;; i += kLanes) {  // the last vector overlaps its predecessor
+          if (i > n - kLanes) i = n - kLanes;
+          Vec v = bias ? loadv(s + i) + b : loadv(s + i);
+          storev(d + i, ep.relu ? relu(v) : v);
+          if (i == n - kLanes) break;
+        }
+      }
+      continue;
+    }
+    if (k == 2) {
+      for (int64_t py = 0; py < ph; py++) {
+        const float* r0 = sc + 2 * py * wp;
+        const float* r1 = r0 + wp;
+        float* d = oc + py * pw;
+        for (int64_t px = 0;; px += kLanes) {
+          if (pw >= kLanes && px > pw - kLanes) px = pw - kLanes;
+          Vec a0 = loadv(r0 + 2 * px), a1 = loadv(r0 + 2 * px + kLanes);
+          Vec c0 = loadv(r1 + 2 * px), c1 = loadv(r1 + 2 * px + kLanes);
+          if (ep.relu) {
+            a0 = relu(a0 + b), a1 = relu(a1 + b), c0 = relu(c0 + b), c1 = relu(c1 + b);
+          }
+          Vec m0 = maxNan(a0, c0), m1 = maxNan(a1, c1);
+          Vec v = maxNan(__builtin_shuffle(m0, m1, kEven), __builtin_shuffle(m0, m1, kOdd));
+          if (!ep.relu && bias) v += b;
+          if (pw >= kLanes || d + kLanes <= limit) {
+            storev(d + px, v);
+          } else {
+            float t[kLanes];
+            storev(t, v);
+            for (int64_t i = 0; i < pw; i++) d[i] = t[i];
+          }
+          if (px + kLanes >= pw) break;
+        }
+      }
+      continue;
+    }
+    for (int64_t py = 0; py < ph; py++) {
+      for (int64_t px = 0; px < pw; px++) {
+        const float* w0 = sc + py * k * wp + px * k;
+        float m = 0.f;
+        for (int64_t i = 0; i < k; i++) {
+          for (int64_t j = 0; j < k; j++) {
+            float v = ep.relu ? relu(w0[i * wp + j] + b) : w0[i * wp + j];
+            m = i == 0 && j == 0 ? v : maxNan(m, v);
+          }
+        }
+        oc[py * pw + px] = ep.relu || !bias ? m : m + b;
+      }
+    }
+  }
+}
 
 // Register blocks of R channels (output channels forward, weight-gradient rows) × C
 // columns (vectors of positions forward, patch rows for the weight gradient): the kernels
@@ -264,7 +365,7 @@ void shiftInput(const float* x, const ConvGeometry& g, const Dims& d, const Shif
       }
       for (int64_t i = 0; i < g.padW; i++) row[i] = 0.f;
       for (int64_t i = s.shared ? s.wp : g.padW + g.w; i < s.wp; i++) row[i] = 0.f;
-      copyRow<false>(row + g.padW, x + (ci * g.h + sy) * g.w, g.w);
+      copyRow(row + g.padW, x + (ci * g.h + sy) * g.w, g.w);
     }
   }
   int64_t used = d.cInG * s.hp * s.wp;
@@ -407,17 +508,17 @@ ForwardPlan forwardPlan(const ConvGeometry& g, const Dims& d, W&& w) {
   return f;
 }
 
-// out (cOutG planes of outH × outW) = the convolution of one image and group `gi`; adds
-// bias[co] when given.
-void convShifted(const float* x, const ForwardPlan& f, int64_t gi, const float* bias, float* out,
-                 const ConvGeometry& g, const Dims& d) {
+// out (cOutG planes of outH × outW, or pooled) = the convolution of one image and group
+// `gi`, finished by convEpilogue (bias, ReLU, pooling; `limit` as there).
+void convShifted(const float* x, const ForwardPlan& f, int64_t gi, const float* bias, const ConvEpilogue& ep,
+                 float* out, const float* limit, const ConvGeometry& g, const Dims& d) {
   int64_t block = f.shape.cols * kLanes;
   Shifted s = shiftedGrid(g, d);
   float* xp = scratch(2, s.inSize);
   shiftInput(x, g, d, s, xp);
   int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
   shiftOffsets(g, d, s, offs);
-  float* wideOut = scratch(5, f.cp * s.wideR);
+  float* wideOut = scratch(5, f.cp * s.wideR + kEpilogueSlack);
   const float* wt = f.wt + gi * f.wtSize;
   // Position blocks outside: the input rows a block reads stay in L1 for every channel block.
   for (int64_t j0 = 0; j0 < s.wideR; j0 += block) {
@@ -425,17 +526,7 @@ void convShifted(const float* x, const ForwardPlan& f, int64_t gi, const float* 
       f.fn((s.wideR - j0) / kLanes, d.kSize, wt + co0, f.cp, xp + j0, offs, wideOut + co0 * s.wideR + j0, s.wideR);
     }
   }
-  for (int64_t co = 0; co < d.cOutG; co++) {
-    for (int64_t oy = 0; oy < g.outH; oy++) {
-      const float* src = wideOut + co * s.wideR + oy * s.wp;
-      float* dst = out + co * d.plane + oy * g.outW;
-      if (bias) {
-        copyRow<true>(dst, src, g.outW, bias[co]);
-      } else {
-        copyRow<false>(dst, src, g.outW);
-      }
-    }
-  }
+  convEpilogue(wideOut, s.wideR, s.wp, d.cOutG, bias, ep, out, limit, g);
 }
 
 // cOutG planes of gOut laid out on the wide grid in rows of cp·wideR: zeros in the dropped
@@ -448,7 +539,7 @@ void wideGradient(const float* go, int64_t cp, const ConvGeometry& g, const Dims
       continue;
     }
     for (int64_t oy = 0; oy < g.outH; oy++) {
-      copyRow<false>(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
+      copyRow(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
       for (int64_t i = g.outW; i < s.wp; i++) row[oy * s.wp + i] = 0.f;
     }
     for (int64_t i = s.wide; i < s.wideR; i++) row[i] = 0.f;
@@ -628,36 +719,47 @@ void product(bool parallelGemm, int64_t m, int64_t n, int64_t k, const float* a,
 
 }  // namespace
 
-void conv2d(const float* x, const float* w, const float* bias, float* out, const ConvGeometry& g) {
+void conv2d(const float* x, const float* w, const float* bias, float* out, const ConvGeometry& g,
+            const ConvEpilogue& ep) {
   Dims d = dims(g);
   bool shifted = useShifted(g, d);
+  // Only bias: the GEMM paths add it in place; the rest goes through a per-image buffer.
+  bool plain = !ep.relu && ep.pool == 1;
+  int64_t outPlane = (g.outH / ep.pool) * (g.outW / ep.pool);
   ForwardPlan plan{};
   if (shifted) {
     plan = forwardPlan(g, d, [&](int64_t gi, int64_t co, int64_t p) { return w[(gi * d.cOutG + co) * d.kSize + p]; });
   }
   forImages(g, d, [&](int64_t b, bool par) {
+    const float* limit = out + (b + 1) * g.cOut * outPlane;
     for (int64_t gi = 0; gi < g.groups; gi++) {
       const float* xg = x + (b * g.cIn + gi * d.cInG) * d.inPlane;
       const float* wg = w + gi * d.cOutG * d.kSize;
-      float* og = out + (b * g.cOut + gi * d.cOutG) * d.plane;
+      const float* bg = bias ? bias + gi * d.cOutG : nullptr;
+      float* og = out + (b * g.cOut + gi * d.cOutG) * outPlane;
       if (shifted) {
-        convShifted(xg, plan, gi, bias ? bias + gi * d.cOutG : nullptr, og, g, d);
-      } else if (d.direct) {
-        product(par, d.cOutG, d.plane, d.kSize, wg, false, xg, false, og, d.plane, false);
+        convShifted(xg, plan, gi, bg, ep, og, limit, g, d);
+        continue;
+      }
+      float* dst = plain ? og : scratch(5, d.cOutG * d.plane + kEpilogueSlack);
+      if (d.direct) {
+        product(par, d.cOutG, d.plane, d.kSize, wg, false, xg, false, dst, d.plane, false);
       } else {
         Patches patches{xg, &g};
         BPacker packer{packPatches, &patches};
         if (par) {
-          sgemm(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+          sgemm(d.cOutG, d.plane, d.kSize, wg, false, packer, dst, d.plane, false);
         } else {
-          sgemmSerial(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+          sgemmSerial(d.cOutG, d.plane, d.kSize, wg, false, packer, dst, d.plane, false);
         }
       }
-    }
-    if (bias && !shifted) {
-      for (int64_t co = 0; co < g.cOut; co++) {
-        float* o = out + (b * g.cOut + co) * d.plane;
-        for (int64_t i = 0; i < d.plane; i++) o[i] += bias[co];
+      if (!plain) {
+        convEpilogue(dst, d.plane, g.outW, d.cOutG, bg, ep, og, limit, g);
+      } else if (bg) {
+        for (int64_t co = 0; co < d.cOutG; co++) {
+          float* o = og + co * d.plane;
+          for (int64_t i = 0; i < d.plane; i++) o[i] += bg[co];
+        }
       }
     }
   });
@@ -726,7 +828,7 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
       } else if (gather) {
         inputGradGather(go, gp, gi, gxg, g, d);
       } else if (shifted) {
-        convShifted(go, plan, gi, nullptr, gxg, t, td);
+        convShifted(go, plan, gi, nullptr, ConvEpilogue{false, 1}, gxg, gxg + td.cOutG * td.plane, t, td);
       } else {
         // cols = W_gᵀ · gOut_g, then folded back onto the input pixels.
         float* cols = scratch(2, d.kSize * d.plane);
