@@ -374,9 +374,10 @@ void shiftInput(const float* x, const ConvGeometry& g, const Dims& d, const Shif
 
 // Patch row p read from the wide grid: offs[p] = ci·hp·wp + ki·dilationH·wp + kj·dilationW.
 void shiftOffsets(const ConvGeometry& g, const Dims& d, const Shifted& s, int64_t* offs) {
-  for (int64_t p = 0; p < d.kSize; p++) {
-    int64_t ci = p / (g.kh * g.kw), ki = p / g.kw % g.kh, kj = p % g.kw;
-    offs[p] = ci * s.hp * s.wp + ki * g.dilationH * s.wp + kj * g.dilationW;
+  for (int64_t ci = 0; ci < d.cInG; ci++) {
+    for (int64_t ki = 0; ki < g.kh; ki++) {
+      for (int64_t kj = 0; kj < g.kw; kj++) *offs++ = ci * s.hp * s.wp + ki * g.dilationH * s.wp + kj * g.dilationW;
+    }
   }
 }
 
@@ -480,13 +481,15 @@ constexpr WeightFn kWeight[] = {weightCols<6, 2>, weightCols<4, 3>, weightCols<3
                                 weightCols<1, 4>};
 #endif
 
-// A forward plan: block shape and the weights as its blocks read them, wt[group][p][cp]
-// (cp = cOutG rounded up to the block's rows, zeros past cOutG), from w(group, co, p).
+// A forward plan: block shape, the weights as its blocks read them, wt[group][p][cp]
+// (cp = cOutG rounded up to the block's rows, zeros past cOutG), from w(group, co, p),
+// and the patch rows' offsets (shiftOffsets), made once per call by the calling thread.
 struct ForwardPlan {
   BlockShape shape;
   ForwardFn fn;
   int64_t cp, wtSize;
   float* wt;
+  int64_t* offs;
 };
 
 template <class W>
@@ -505,19 +508,26 @@ ForwardPlan forwardPlan(const ConvGeometry& g, const Dims& d, W&& w) {
       for (int64_t co = 0; co < f.cp; co++) wt[p * f.cp + co] = co < d.cOutG ? w(gi, co, p) : 0.f;
     }
   }
+  f.offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
+  shiftOffsets(g, d, s, f.offs);
   return f;
 }
 
 // out (cOutG planes of outH × outW, or pooled) = the convolution of one image and group
-// `gi`, finished by convEpilogue (bias, ReLU, pooling; `limit` as there).
-void convShifted(const float* x, const ForwardPlan& f, int64_t gi, const float* bias, const ConvEpilogue& ep,
-                 float* out, const float* limit, const ConvGeometry& g, const Dims& d) {
+// `gi`, finished by convEpilogue (bias, ReLU, pooling; `limit` as there). Without padding
+// the wide grid is the input itself, read in place where the blocks' reads past it stay
+// before xEnd (the images after it).
+void convShifted(const float* x, const float* xEnd, const ForwardPlan& f, int64_t gi, const float* bias,
+                 const ConvEpilogue& ep, float* out, const float* limit, const ConvGeometry& g, const Dims& d) {
   int64_t block = f.shape.cols * kLanes;
   Shifted s = shiftedGrid(g, d);
-  float* xp = scratch(2, s.inSize);
-  shiftInput(x, g, d, s, xp);
-  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
-  shiftOffsets(g, d, s, offs);
+  const float* xp = x;
+  if (g.padH || g.padW || !xEnd || x + s.inSize > xEnd) {
+    float* copy = scratch(2, s.inSize);
+    shiftInput(x, g, d, s, copy);
+    xp = copy;
+  }
+  const int64_t* offs = f.offs;
   float* wideOut = scratch(5, f.cp * s.wideR + kEpilogueSlack);
   const float* wt = f.wt + gi * f.wtSize;
   // Position blocks outside: the input rows a block reads stay in L1 for every channel block.
@@ -738,7 +748,7 @@ void conv2d(const float* x, const float* w, const float* bias, float* out, const
       const float* bg = bias ? bias + gi * d.cOutG : nullptr;
       float* og = out + (b * g.cOut + gi * d.cOutG) * outPlane;
       if (shifted) {
-        convShifted(xg, plan, gi, bg, ep, og, limit, g, d);
+        convShifted(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, ep, og, limit, g, d);
         continue;
       }
       float* dst = plain ? og : scratch(5, d.cOutG * d.plane + kEpilogueSlack);
@@ -828,7 +838,7 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
       } else if (gather) {
         inputGradGather(go, gp, gi, gxg, g, d);
       } else if (shifted) {
-        convShifted(go, plan, gi, nullptr, ConvEpilogue{false, 1}, gxg, gxg + td.cOutG * td.plane, t, td);
+        convShifted(go, nullptr, plan, gi, nullptr, ConvEpilogue{false, 1}, gxg, gxg + td.cOutG * td.plane, t, td);
       } else {
         // cols = W_gᵀ · gOut_g, then folded back onto the input pixels.
         float* cols = scratch(2, d.kSize * d.plane);
