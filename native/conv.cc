@@ -492,14 +492,15 @@ struct ForwardPlan {
   int64_t* offs;
 };
 
+// With `lanes`, for the channel-lane kernels: channels rounded up to whole vectors.
 template <class W>
-ForwardPlan forwardPlan(const ConvGeometry& g, const Dims& d, W&& w) {
+ForwardPlan forwardPlan(const ConvGeometry& g, const Dims& d, W&& w, bool lanes = false) {
   ForwardPlan f;
   Shifted s = shiftedGrid(g, d);
   int i = pickShape(d.cOutG, s.wideR / kLanes);
   f.shape = kShapes[i];
   f.fn = kForward[i];
-  f.cp = roundUp(d.cOutG, f.shape.rows);
+  f.cp = roundUp(d.cOutG, lanes ? kLanes : f.shape.rows);
   f.wtSize = f.cp * d.kSize;
   f.wt = scratch(3, g.groups * f.wtSize);
   for (int64_t gi = 0; gi < g.groups; gi++) {
@@ -706,6 +707,140 @@ void inputGradGather(const float* go, const GatherPlan& gp, int64_t gi, float* g
   }
 }
 
+// The forward pass with output channels in the vector lanes, for layers whose outputs are
+// too narrow for the wide grid: LeNet's second layer computes 10 of every 14 positions
+// there, but fills all 16 lanes with its 16 channels. A block of R rows × C positions
+// holds V vectors of channels each; every patch row costs V weight loads and R·C
+// broadcasts of the input (folded into the multiply-adds).
+#if defined(__AVX512F__) || defined(__AVX2__)
+constexpr int kLaneVectors = 2;  // channels up to 2·kLanes
+constexpr int kLaneAccumulators = kLanes == 16 ? 24 : 12;
+
+// out[r·ldo + c·V + v] = sum_p x[offs[p] + r·wp + c] · wt[p·ldw + v·kLanes + lane].
+template <int R, int C, int V>
+void laneBlock(int64_t k, const float* wt, int64_t ldw, const float* xp, int64_t wp, const int64_t* offs, Vec* out,
+               int64_t ldo) {
+  Vec acc[R][C][V];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) {
+#pragma GCC unroll 16
+    for (int c = 0; c < C; c++) {
+#pragma GCC unroll 4
+      for (int v = 0; v < V; v++) acc[r][c][v] = Vec{};
+    }
+  }
+  for (int64_t p = 0; p < k; p++) {
+    const float* xr = xp + offs[p];
+    Vec wv[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; v++) wv[v] = loadv(wt + p * ldw + v * kLanes);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+      const float* row = xr + r * wp;  // a base register per row, constant offsets along it
+#pragma GCC unroll 16
+      for (int c = 0; c < C; c++) {
+        float xs = row[c];
+#pragma GCC unroll 4
+        for (int v = 0; v < V; v++) acc[r][c][v] += xs * wv[v];
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; r++) {
+#pragma GCC unroll 16
+    for (int c = 0; c < C; c++) {
+#pragma GCC unroll 4
+      for (int v = 0; v < V; v++) out[r * ldo + c * V + v] = acc[r][c][v];
+    }
+  }
+}
+
+// Blocks of `cols` <= C positions.
+template <int R, int C, int V>
+void laneCols(int64_t cols, int64_t k, const float* wt, int64_t ldw, const float* xp, int64_t wp, const int64_t* offs,
+              Vec* out, int64_t ldo) {
+  if constexpr (C > 1) {
+    if (cols < C) return laneCols<R, C - 1, V>(cols, k, wt, ldw, xp, wp, offs, out, ldo);
+  }
+  laneBlock<R, C, V>(k, wt, ldw, xp, wp, offs, out, ldo);
+}
+
+// The widest block of R rows and V channel vectors.
+template <int R, int V>
+constexpr int laneWidth() {
+  return kLaneAccumulators / (R * V);
+}
+template <int R, int V>
+void laneRun(int64_t cols, int64_t k, const float* wt, int64_t ldw, const float* xp, int64_t wp, const int64_t* offs,
+             Vec* out, int64_t ldo) {
+  constexpr int C = laneWidth<R, V>();
+  for (int64_t c0 = 0; c0 < cols; c0 += C) {
+    laneCols<R, C, V>(cols - c0, k, wt, ldw, xp + c0, wp, offs, out + c0 * V, ldo);
+  }
+}
+
+using LaneFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, int64_t, const int64_t*, Vec*, int64_t);
+constexpr LaneFn kLaneRuns[2][kLaneVectors] = {{laneRun<1, 1>, laneRun<1, 2>}, {laneRun<2, 1>, laneRun<2, 2>}};
+
+// Whether the channel-lane kernels cost less than the wide grid's (in vector multiply-adds,
+// the lane kernels' weighted for their broadcasts).
+bool useLanes(const ConvGeometry& g, const Dims& d) {
+  int64_t vectors = (d.cOutG + kLanes - 1) / kLanes;
+  if (!useShifted(g, d) || vectors > kLaneVectors) return false;
+  Shifted s = shiftedGrid(g, d);
+  int64_t rows = kShapes[pickShape(d.cOutG, s.wideR / kLanes)].rows;
+  double wide = static_cast<double>(roundUp(d.cOutG, rows) * (s.wideR / kLanes));
+  return 1.1 * static_cast<double>(vectors * g.outH * g.outW) < wide;
+}
+
+// One image and group `gi` of the forward pass on the channel-lane kernels (f.cp = whole
+// vectors of channels), then the epilogue on vectors of channels: bias, ReLU, pooling,
+// each position's channels written out to their planes.
+void convLanes(const float* x, const float* xEnd, const ForwardPlan& f, int64_t gi, const float* bias,
+               const ConvEpilogue& ep, float* out, const ConvGeometry& g, const Dims& d) {
+  Shifted s = shiftedGrid(g, d);
+  const float* xp = x;
+  if (g.padH || g.padW || x + s.inSize > xEnd) {
+    float* copy = scratch(2, s.inSize);
+    shiftInput(x, g, d, s, copy);
+    xp = copy;
+  }
+  const int64_t V = f.cp / kLanes, ldo = g.outW * V;
+  Vec* lanes = reinterpret_cast<Vec*>(scratch(5, g.outH * ldo * kLanes));
+  const float* wt = f.wt + gi * f.wtSize;
+  for (int64_t oy = 0; oy < g.outH; oy += 2) {
+    int64_t rows = imin(2, g.outH - oy);
+    kLaneRuns[rows - 1][V - 1](g.outW, d.kSize, wt, f.cp, xp + oy * s.wp, s.wp, f.offs, lanes + oy * ldo, ldo);
+  }
+  Vec b[kLaneVectors] = {};
+  for (int64_t co = 0; bias && co < d.cOutG; co++) b[co / kLanes][co % kLanes] = bias[co];
+  const int64_t k = ep.pool, ph = g.outH / k, pw = g.outW / k;
+  for (int64_t py = 0; py < ph; py++) {
+    for (int64_t px = 0; px < pw; px++) {
+      for (int64_t v = 0; v < V; v++) {
+        Vec m = Vec{};
+        for (int64_t i = 0; i < k; i++) {
+          for (int64_t j = 0; j < k; j++) {
+            Vec a = lanes[(py * k + i) * ldo + (px * k + j) * V + v];
+            if (bias) a += b[v];
+            if (ep.relu) a = relu(a);
+            m = i == 0 && j == 0 ? a : maxNan(m, a);
+          }
+        }
+        float t[kLanes];
+        storev(t, m);
+        float* o = out + v * kLanes * ph * pw + py * pw + px;
+        for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) o[l * ph * pw] = t[l];
+      }
+    }
+  }
+}
+#else
+bool useLanes(const ConvGeometry&, const Dims&) { return false; }
+void convLanes(const float*, const float*, const ForwardPlan&, int64_t, const float*, const ConvEpilogue&, float*,
+               const ConvGeometry&, const Dims&) {}
+#endif
+
 // Runs image(b, parallelGemm) for every image: one image per thread when there are
 // enough images and work, else in order with the GEMMs themselves parallel.
 template <class F>
@@ -732,13 +867,14 @@ void product(bool parallelGemm, int64_t m, int64_t n, int64_t k, const float* a,
 void conv2d(const float* x, const float* w, const float* bias, float* out, const ConvGeometry& g,
             const ConvEpilogue& ep) {
   Dims d = dims(g);
-  bool shifted = useShifted(g, d);
+  bool shifted = useShifted(g, d), lanes = useLanes(g, d);
   // Only bias: the GEMM paths add it in place; the rest goes through a per-image buffer.
   bool plain = !ep.relu && ep.pool == 1;
   int64_t outPlane = (g.outH / ep.pool) * (g.outW / ep.pool);
   ForwardPlan plan{};
   if (shifted) {
-    plan = forwardPlan(g, d, [&](int64_t gi, int64_t co, int64_t p) { return w[(gi * d.cOutG + co) * d.kSize + p]; });
+    auto weight = [&](int64_t gi, int64_t co, int64_t p) { return w[(gi * d.cOutG + co) * d.kSize + p]; };
+    plan = forwardPlan(g, d, weight, lanes);
   }
   forImages(g, d, [&](int64_t b, bool par) {
     const float* limit = out + (b + 1) * g.cOut * outPlane;
@@ -747,6 +883,10 @@ void conv2d(const float* x, const float* w, const float* bias, float* out, const
       const float* wg = w + gi * d.cOutG * d.kSize;
       const float* bg = bias ? bias + gi * d.cOutG : nullptr;
       float* og = out + (b * g.cOut + gi * d.cOutG) * outPlane;
+      if (lanes) {
+        convLanes(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, ep, og, g, d);
+        continue;
+      }
       if (shifted) {
         convShifted(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, ep, og, limit, g, d);
         continue;

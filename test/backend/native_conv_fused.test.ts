@@ -17,6 +17,10 @@ function conv(over: Partial<Conv2dGeometry>): Conv2dGeometry {
 const GEOMETRIES: Conv2dGeometry[] = [
   conv({ n: 3, cIn: 3, cOut: 6, h: 32, w: 32, kh: 5, kw: 5 }), // LeNet's layers
   conv({ n: 3, cIn: 6, cOut: 16, h: 14, w: 14, kh: 5, kw: 5 }),
+  // Outputs narrower than their padded rows: output channels in the vector lanes (AVX2 and
+  // up), one or two vectors of them, an odd last row, blocks of positions with a tail.
+  conv({ n: 2, cIn: 2, cOut: 24, h: 11, w: 11, kh: 5, kw: 5 }),
+  conv({ n: 2, cIn: 2, cOut: 16, h: 9, w: 18, kh: 5, kw: 5 }),
   conv({}), // odd sizes: the last pooled row and column drop a partial window
   conv({ n: 2, cIn: 1, cOut: 7, h: 12, w: 10, kh: 2, kw: 4, padH: 2, padW: 3 }),
   conv({ n: 1, cIn: 2, cOut: 3, h: 7, w: 45, kh: 3, kw: 3, padH: 1, padW: 1 }), // pooled rows wider than a vector
