@@ -5,6 +5,7 @@
 // and read back); 1×1 convolutions with stride 1 and no padding skip im2col, the input
 // plane already being the patch matrix. Batches of images run one image per thread (per
 // run of images for the weight gradient); a single image leaves the threads to the GEMM.
+#include "conv_lanes.h"
 #include "gemm.h"
 
 namespace lathe {
@@ -163,21 +164,6 @@ bool useShifted(const ConvGeometry& g, const Dims& d) {
   return g.strideH == 1 && g.strideW == 1 && d.cOutG <= kDirectMaxChannels && !d.direct;
 }
 
-#if defined(__AVX512F__)
-constexpr int kLanes = 16;
-#elif defined(__AVX2__)
-constexpr int kLanes = 8;
-#else
-constexpr int kLanes = 4;  // SSE2
-#endif
-typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
-inline Vec loadv(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void storev(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
-
 // dst[i] = src[i] for i < n: whole vectors, the last one overlapping its predecessor
 // (rows here are too short for a memcpy call or a scalar tail to pay).
 inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t n) {
@@ -193,109 +179,6 @@ inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t 
 }
 
 inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-
-// ReLU as the unary kernel computes it: v > 0 ? v : 0 (NaN becomes 0).
-inline float relu(float v) { return v > 0.f ? v : 0.f; }
-inline Vec relu(Vec v) { return v > Vec{} ? v : Vec{}; }
-// Max pooling's maximum: a NaN wins.
-inline Vec maxNan(Vec a, Vec b) { return (a > b) | (a != a) ? a : b; }
-inline float maxNan(float a, float b) { return a > b || a != a ? a : b; }
-
-// Columns 0, 2, 4, … and 1, 3, 5, … of the two vectors a, b (a's columns first).
-#if defined(__AVX512F__)
-typedef int32_t IVec __attribute__((vector_size(64)));
-constexpr IVec kEven = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
-constexpr IVec kOdd = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
-#elif defined(__AVX2__)
-typedef int32_t IVec __attribute__((vector_size(32)));
-constexpr IVec kEven = {0, 2, 4, 6, 8, 10, 12, 14};
-constexpr IVec kOdd = {1, 3, 5, 7, 9, 11, 13, 15};
-#else
-typedef int32_t IVec __attribute__((vector_size(16)));
-constexpr IVec kEven = {0, 2, 4, 6};
-constexpr IVec kOdd = {1, 3, 5, 7};
-#endif
-
-// Floats a fused 2×2 pooling may read past the last wide row of a channel.
-constexpr int64_t kEpilogueSlack = 4 * kLanes;
-
-// Writes pool(relu(conv + bias)) (ConvEpilogue) of cOut channels computed on a wide grid:
-// channel co at src + co·ld, row oy at + oy·wp, outW valid columns, readable up to
-// kEpilogueSlack floats past the channel's last row. out gets the planes, as pooled;
-// `limit` is the end of the image's output, before which a row may be written past its
-// end by a whole vector (the rows and channels after it are written later). Pooling
-// takes window maxima before adding the bias, which gives the same floats (rounding is
-// monotonic), and after ReLU, whose NaN → 0 it must see.
-void convEpilogue(const float* src, int64_t ld, int64_t wp, int64_t cOut, const float* bias, const ConvEpilogue& ep,
-                  float* out, const float* limit, const ConvGeometry& g) {
-  const int64_t k = ep.pool, ph = g.outH / k, pw = g.outW / k;
-  for (int64_t co = 0; co < cOut; co++) {
-    const float* sc = src + co * ld;
-    float* oc = out + co * ph * pw;
-    const float b = bias ? bias[co] : 0.f;
-    if (k == 1) {
-      for (int64_t oy = 0; oy < g.outH; oy++) {
-        const float* s = sc + oy * wp;
-        float* d = oc + oy * g.outW;
-        int64_t n = g.outW;
-        if (n < kLanes) {
-          for (int64_t i = 0; i < n; i++) {
-            float v = bias ? s[i] + b : s[i];  // no -0 + 0 without a bias
-            d[i] = ep.relu ? relu(v) : v;
-          }
-          continue;
-        }
-        for (int64_t i = 0;; i += kLanes) {  // the last vector overlaps its predecessor
-          if (i > n - kLanes) i = n - kLanes;
-          Vec v = bias ? loadv(s + i) + b : loadv(s + i);
-          storev(d + i, ep.relu ? relu(v) : v);
-          if (i == n - kLanes) break;
-        }
-      }
-      continue;
-    }
-    if (k == 2) {
-      for (int64_t py = 0; py < ph; py++) {
-        const float* r0 = sc + 2 * py * wp;
-        const float* r1 = r0 + wp;
-        float* d = oc + py * pw;
-        for (int64_t px = 0;; px += kLanes) {
-          if (pw >= kLanes && px > pw - kLanes) px = pw - kLanes;
-          Vec a0 = loadv(r0 + 2 * px), a1 = loadv(r0 + 2 * px + kLanes);
-          Vec c0 = loadv(r1 + 2 * px), c1 = loadv(r1 + 2 * px + kLanes);
-          if (ep.relu) {
-            a0 = relu(a0 + b), a1 = relu(a1 + b), c0 = relu(c0 + b), c1 = relu(c1 + b);
-          }
-          Vec m0 = maxNan(a0, c0), m1 = maxNan(a1, c1);
-          Vec v = maxNan(__builtin_shuffle(m0, m1, kEven), __builtin_shuffle(m0, m1, kOdd));
-          if (!ep.relu && bias) v += b;
-          if (pw >= kLanes || d + kLanes <= limit) {
-            storev(d + px, v);
-          } else {
-            float t[kLanes];
-            storev(t, v);
-            for (int64_t i = 0; i < pw; i++) d[i] = t[i];
-          }
-          if (px + kLanes >= pw) break;
-        }
-      }
-      continue;
-    }
-    for (int64_t py = 0; py < ph; py++) {
-      for (int64_t px = 0; px < pw; px++) {
-        const float* w0 = sc + py * k * wp + px * k;
-        float m = 0.f;
-        for (int64_t i = 0; i < k; i++) {
-          for (int64_t j = 0; j < k; j++) {
-            float v = ep.relu ? relu(w0[i * wp + j] + b) : w0[i * wp + j];
-            m = i == 0 && j == 0 ? v : maxNan(m, v);
-          }
-        }
-        oc[py * pw + px] = ep.relu || !bias ? m : m + b;
-      }
-    }
-  }
-}
 
 // Register blocks of R channels (output channels forward, weight-gradient rows) × C
 // columns (vectors of positions forward, patch rows for the weight gradient): the kernels
@@ -707,81 +590,7 @@ void inputGradGather(const float* go, const GatherPlan& gp, int64_t gi, float* g
   }
 }
 
-// The forward pass with output channels in the vector lanes, for layers whose outputs are
-// too narrow for the wide grid: LeNet's second layer computes 10 of every 14 positions
-// there, but fills all 16 lanes with its 16 channels. A block of R rows × C positions
-// holds V vectors of channels each; every patch row costs V weight loads and R·C
-// broadcasts of the input (folded into the multiply-adds).
 #if defined(__AVX512F__) || defined(__AVX2__)
-constexpr int kLaneVectors = 2;  // channels up to 2·kLanes
-constexpr int kLaneAccumulators = kLanes == 16 ? 24 : 12;
-
-// out[r·ldo + c·V + v] = sum_p x[offs[p] + r·wp + c] · wt[p·ldw + v·kLanes + lane].
-template <int R, int C, int V>
-void laneBlock(int64_t k, const float* wt, int64_t ldw, const float* xp, int64_t wp, const int64_t* offs, Vec* out,
-               int64_t ldo) {
-  Vec acc[R][C][V];
-#pragma GCC unroll 16
-  for (int r = 0; r < R; r++) {
-#pragma GCC unroll 16
-    for (int c = 0; c < C; c++) {
-#pragma GCC unroll 4
-      for (int v = 0; v < V; v++) acc[r][c][v] = Vec{};
-    }
-  }
-  for (int64_t p = 0; p < k; p++) {
-    const float* xr = xp + offs[p];
-    Vec wv[V];
-#pragma GCC unroll 4
-    for (int v = 0; v < V; v++) wv[v] = loadv(wt + p * ldw + v * kLanes);
-#pragma GCC unroll 16
-    for (int r = 0; r < R; r++) {
-      const float* row = xr + r * wp;  // a base register per row, constant offsets along it
-#pragma GCC unroll 16
-      for (int c = 0; c < C; c++) {
-        float xs = row[c];
-#pragma GCC unroll 4
-        for (int v = 0; v < V; v++) acc[r][c][v] += xs * wv[v];
-      }
-    }
-  }
-#pragma GCC unroll 16
-  for (int r = 0; r < R; r++) {
-#pragma GCC unroll 16
-    for (int c = 0; c < C; c++) {
-#pragma GCC unroll 4
-      for (int v = 0; v < V; v++) out[r * ldo + c * V + v] = acc[r][c][v];
-    }
-  }
-}
-
-// Blocks of `cols` <= C positions.
-template <int R, int C, int V>
-void laneCols(int64_t cols, int64_t k, const float* wt, int64_t ldw, const float* xp, int64_t wp, const int64_t* offs,
-              Vec* out, int64_t ldo) {
-  if constexpr (C > 1) {
-    if (cols < C) return laneCols<R, C - 1, V>(cols, k, wt, ldw, xp, wp, offs, out, ldo);
-  }
-  laneBlock<R, C, V>(k, wt, ldw, xp, wp, offs, out, ldo);
-}
-
-// The widest block of R rows and V channel vectors.
-template <int R, int V>
-constexpr int laneWidth() {
-  return kLaneAccumulators / (R * V);
-}
-template <int R, int V>
-void laneRun(int64_t cols, int64_t k, const float* wt, int64_t ldw, const float* xp, int64_t wp, const int64_t* offs,
-             Vec* out, int64_t ldo) {
-  constexpr int C = laneWidth<R, V>();
-  for (int64_t c0 = 0; c0 < cols; c0 += C) {
-    laneCols<R, C, V>(cols - c0, k, wt, ldw, xp + c0, wp, offs, out + c0 * V, ldo);
-  }
-}
-
-using LaneFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, int64_t, const int64_t*, Vec*, int64_t);
-constexpr LaneFn kLaneRuns[2][kLaneVectors] = {{laneRun<1, 1>, laneRun<1, 2>}, {laneRun<2, 1>, laneRun<2, 2>}};
-
 // Whether the channel-lane kernels cost less than the wide grid's (in vector multiply-adds,
 // the lane kernels' weighted for their broadcasts).
 bool useLanes(const ConvGeometry& g, const Dims& d) {
