@@ -11,11 +11,12 @@ import { dataPath } from "./breast_cancer_mlp.js";
 
 export class LeNet extends nn.Module {
   conv1: nn.Conv2d;
-  pool = new nn.MaxPool2d(2);
   conv2 = new nn.Conv2d(6, 16, 5);
   fc1 = new nn.Linear(16 * 5 * 5, 120);
   fc2 = new nn.Linear(120, 84);
   fc3 = new nn.Linear(84, 10);
+
+  static readonly fused = { activation: "relu", maxPool: 2 } as const;
 
   constructor(inChannels = 3) {
     super();
@@ -23,8 +24,10 @@ export class LeNet extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    x = this.pool.forward(this.conv1.forward(x).relu());
-    x = this.pool.forward(this.conv2.forward(x).relu());
+    // conv → ReLU → 2×2 max pooling, fused (F.ConvFusion): the values and gradients of
+    // maxPool2d(conv(x).relu(), 2), in one pass of the kernel when nothing is recorded.
+    x = this.conv1.forward(x, LeNet.fused);
+    x = this.conv2.forward(x, LeNet.fused);
     x = this.fc1.forward(x.flatten(1)).relu();
     return this.fc3.forward(this.fc2.forward(x).relu());
   }

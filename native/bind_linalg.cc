@@ -52,16 +52,22 @@ int64_t inputSize(const ConvGeometry& g) { return g.n * g.cIn * g.h * g.w; }
 int64_t outputSize(const ConvGeometry& g) { return g.n * g.cOut * g.outH * g.outW; }
 int64_t weightSize(const ConvGeometry& g) { return g.cOut * (g.cIn / g.groups) * g.kh * g.kw; }
 
-// (x, w, bias | null, out)
+// [geometry..., relu, pool]; (x, w, bias | null, out): out holds the pooled planes.
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   Args in(info, "conv2d");
   ConvGeometry g;
   if (!geometry(in, g)) return info.Env().Undefined();
+  ConvEpilogue ep{in.flag(16), in.integer(17)};
+  if (!in.ok()) return info.Env().Undefined();
+  if (ep.pool < 1 || ep.pool > g.outH || ep.pool > g.outW) {
+    in.fail("invalid convolution pooling");
+    return info.Env().Undefined();
+  }
   const float* x = in.f32(0, inputSize(g));
   const float* w = in.f32(1, weightSize(g));
   const float* bias = in.f32(2, g.cOut, true);
-  float* out = in.f32(3, outputSize(g));
-  if (in.ok()) kernels().conv2d(x, w, bias, out, g);
+  float* out = in.f32(3, g.n * g.cOut * (g.outH / ep.pool) * (g.outW / ep.pool));
+  if (in.ok()) kernels().conv2d(x, w, bias, out, g, ep);
   return info.Env().Undefined();
 }
 

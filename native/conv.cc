@@ -5,6 +5,7 @@
 // and read back); 1×1 convolutions with stride 1 and no padding skip im2col, the input
 // plane already being the patch matrix. Batches of images run one image per thread (per
 // run of images for the weight gradient); a single image leaves the threads to the GEMM.
+#include "conv_lanes.h"
 #include "gemm.h"
 
 namespace lathe {
@@ -163,33 +164,16 @@ bool useShifted(const ConvGeometry& g, const Dims& d) {
   return g.strideH == 1 && g.strideW == 1 && d.cOutG <= kDirectMaxChannels && !d.direct;
 }
 
-#if defined(__AVX512F__)
-constexpr int kLanes = 16;
-#elif defined(__AVX2__)
-constexpr int kLanes = 8;
-#else
-constexpr int kLanes = 4;  // SSE2
-#endif
-typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
-inline Vec loadv(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void storev(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
-
-// dst[i] = src[i] (+ add) for i < n: whole vectors, the last one overlapping its
-// predecessor (rows here are too short for a memcpy call or a scalar tail to pay).
-template <bool Add>
-inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t n, float add = 0.f) {
+// dst[i] = src[i] for i < n: whole vectors, the last one overlapping its predecessor
+// (rows here are too short for a memcpy call or a scalar tail to pay).
+inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t n) {
   if (n < kLanes) {
-    for (int64_t i = 0; i < n; i++) dst[i] = Add ? src[i] + add : src[i];
+    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
     return;
   }
   for (int64_t i = 0;; i += kLanes) {
     if (i > n - kLanes) i = n - kLanes;
-    Vec v = loadv(src + i);
-    storev(dst + i, Add ? v + add : v);
+    storev(dst + i, loadv(src + i));
     if (i == n - kLanes) return;
   }
 }
@@ -264,7 +248,7 @@ void shiftInput(const float* x, const ConvGeometry& g, const Dims& d, const Shif
       }
       for (int64_t i = 0; i < g.padW; i++) row[i] = 0.f;
       for (int64_t i = s.shared ? s.wp : g.padW + g.w; i < s.wp; i++) row[i] = 0.f;
-      copyRow<false>(row + g.padW, x + (ci * g.h + sy) * g.w, g.w);
+      copyRow(row + g.padW, x + (ci * g.h + sy) * g.w, g.w);
     }
   }
   int64_t used = d.cInG * s.hp * s.wp;
@@ -273,9 +257,10 @@ void shiftInput(const float* x, const ConvGeometry& g, const Dims& d, const Shif
 
 // Patch row p read from the wide grid: offs[p] = ci·hp·wp + ki·dilationH·wp + kj·dilationW.
 void shiftOffsets(const ConvGeometry& g, const Dims& d, const Shifted& s, int64_t* offs) {
-  for (int64_t p = 0; p < d.kSize; p++) {
-    int64_t ci = p / (g.kh * g.kw), ki = p / g.kw % g.kh, kj = p % g.kw;
-    offs[p] = ci * s.hp * s.wp + ki * g.dilationH * s.wp + kj * g.dilationW;
+  for (int64_t ci = 0; ci < d.cInG; ci++) {
+    for (int64_t ki = 0; ki < g.kh; ki++) {
+      for (int64_t kj = 0; kj < g.kw; kj++) *offs++ = ci * s.hp * s.wp + ki * g.dilationH * s.wp + kj * g.dilationW;
+    }
   }
 }
 
@@ -379,23 +364,26 @@ constexpr WeightFn kWeight[] = {weightCols<6, 2>, weightCols<4, 3>, weightCols<3
                                 weightCols<1, 4>};
 #endif
 
-// A forward plan: block shape and the weights as its blocks read them, wt[group][p][cp]
-// (cp = cOutG rounded up to the block's rows, zeros past cOutG), from w(group, co, p).
+// A forward plan: block shape, the weights as its blocks read them, wt[group][p][cp]
+// (cp = cOutG rounded up to the block's rows, zeros past cOutG), from w(group, co, p),
+// and the patch rows' offsets (shiftOffsets), made once per call by the calling thread.
 struct ForwardPlan {
   BlockShape shape;
   ForwardFn fn;
   int64_t cp, wtSize;
   float* wt;
+  int64_t* offs;
 };
 
+// With `lanes`, for the channel-lane kernels: channels rounded up to whole vectors.
 template <class W>
-ForwardPlan forwardPlan(const ConvGeometry& g, const Dims& d, W&& w) {
+ForwardPlan forwardPlan(const ConvGeometry& g, const Dims& d, W&& w, bool lanes = false) {
   ForwardPlan f;
   Shifted s = shiftedGrid(g, d);
   int i = pickShape(d.cOutG, s.wideR / kLanes);
   f.shape = kShapes[i];
   f.fn = kForward[i];
-  f.cp = roundUp(d.cOutG, f.shape.rows);
+  f.cp = roundUp(d.cOutG, lanes ? kLanes : f.shape.rows);
   f.wtSize = f.cp * d.kSize;
   f.wt = scratch(3, g.groups * f.wtSize);
   for (int64_t gi = 0; gi < g.groups; gi++) {
@@ -404,20 +392,27 @@ ForwardPlan forwardPlan(const ConvGeometry& g, const Dims& d, W&& w) {
       for (int64_t co = 0; co < f.cp; co++) wt[p * f.cp + co] = co < d.cOutG ? w(gi, co, p) : 0.f;
     }
   }
+  f.offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
+  shiftOffsets(g, d, s, f.offs);
   return f;
 }
 
-// out (cOutG planes of outH × outW) = the convolution of one image and group `gi`; adds
-// bias[co] when given.
-void convShifted(const float* x, const ForwardPlan& f, int64_t gi, const float* bias, float* out,
-                 const ConvGeometry& g, const Dims& d) {
+// out (cOutG planes of outH × outW, or pooled) = the convolution of one image and group
+// `gi`, finished by convEpilogue (bias, ReLU, pooling; `limit` as there). Without padding
+// the wide grid is the input itself, read in place where the blocks' reads past it stay
+// before xEnd (the images after it).
+void convShifted(const float* x, const float* xEnd, const ForwardPlan& f, int64_t gi, const float* bias,
+                 const ConvEpilogue& ep, float* out, const float* limit, const ConvGeometry& g, const Dims& d) {
   int64_t block = f.shape.cols * kLanes;
   Shifted s = shiftedGrid(g, d);
-  float* xp = scratch(2, s.inSize);
-  shiftInput(x, g, d, s, xp);
-  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
-  shiftOffsets(g, d, s, offs);
-  float* wideOut = scratch(5, f.cp * s.wideR);
+  const float* xp = x;
+  if (g.padH || g.padW || !xEnd || x + s.inSize > xEnd) {
+    float* copy = scratch(2, s.inSize);
+    shiftInput(x, g, d, s, copy);
+    xp = copy;
+  }
+  const int64_t* offs = f.offs;
+  float* wideOut = scratch(5, f.cp * s.wideR + kEpilogueSlack);
   const float* wt = f.wt + gi * f.wtSize;
   // Position blocks outside: the input rows a block reads stay in L1 for every channel block.
   for (int64_t j0 = 0; j0 < s.wideR; j0 += block) {
@@ -425,17 +420,7 @@ void convShifted(const float* x, const ForwardPlan& f, int64_t gi, const float* 
       f.fn((s.wideR - j0) / kLanes, d.kSize, wt + co0, f.cp, xp + j0, offs, wideOut + co0 * s.wideR + j0, s.wideR);
     }
   }
-  for (int64_t co = 0; co < d.cOutG; co++) {
-    for (int64_t oy = 0; oy < g.outH; oy++) {
-      const float* src = wideOut + co * s.wideR + oy * s.wp;
-      float* dst = out + co * d.plane + oy * g.outW;
-      if (bias) {
-        copyRow<true>(dst, src, g.outW, bias[co]);
-      } else {
-        copyRow<false>(dst, src, g.outW);
-      }
-    }
-  }
+  convEpilogue(wideOut, s.wideR, s.wp, d.cOutG, bias, ep, out, limit, g);
 }
 
 // cOutG planes of gOut laid out on the wide grid in rows of cp·wideR: zeros in the dropped
@@ -448,7 +433,7 @@ void wideGradient(const float* go, int64_t cp, const ConvGeometry& g, const Dims
       continue;
     }
     for (int64_t oy = 0; oy < g.outH; oy++) {
-      copyRow<false>(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
+      copyRow(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
       for (int64_t i = g.outW; i < s.wp; i++) row[oy * s.wp + i] = 0.f;
     }
     for (int64_t i = s.wide; i < s.wideR; i++) row[i] = 0.f;
@@ -605,6 +590,66 @@ void inputGradGather(const float* go, const GatherPlan& gp, int64_t gi, float* g
   }
 }
 
+#if defined(__AVX512F__) || defined(__AVX2__)
+// Whether the channel-lane kernels cost less than the wide grid's (in vector multiply-adds,
+// the lane kernels' weighted for their broadcasts).
+bool useLanes(const ConvGeometry& g, const Dims& d) {
+  int64_t vectors = (d.cOutG + kLanes - 1) / kLanes;
+  if (!useShifted(g, d) || vectors > kLaneVectors) return false;
+  Shifted s = shiftedGrid(g, d);
+  int64_t rows = kShapes[pickShape(d.cOutG, s.wideR / kLanes)].rows;
+  double wide = static_cast<double>(roundUp(d.cOutG, rows) * (s.wideR / kLanes));
+  return 1.1 * static_cast<double>(vectors * g.outH * g.outW) < wide;
+}
+
+// One image and group `gi` of the forward pass on the channel-lane kernels (f.cp = whole
+// vectors of channels), then the epilogue on vectors of channels: bias, ReLU, pooling,
+// each position's channels written out to their planes.
+void convLanes(const float* x, const float* xEnd, const ForwardPlan& f, int64_t gi, const float* bias,
+               const ConvEpilogue& ep, float* out, const ConvGeometry& g, const Dims& d) {
+  Shifted s = shiftedGrid(g, d);
+  const float* xp = x;
+  if (g.padH || g.padW || x + s.inSize > xEnd) {
+    float* copy = scratch(2, s.inSize);
+    shiftInput(x, g, d, s, copy);
+    xp = copy;
+  }
+  const int64_t V = f.cp / kLanes, ldo = g.outW * V;
+  Vec* lanes = reinterpret_cast<Vec*>(scratch(5, g.outH * ldo * kLanes));
+  const float* wt = f.wt + gi * f.wtSize;
+  for (int64_t oy = 0; oy < g.outH; oy += 2) {
+    int64_t rows = imin(2, g.outH - oy);
+    kLaneRuns[rows - 1][V - 1](g.outW, d.kSize, wt, f.cp, xp + oy * s.wp, s.wp, f.offs, lanes + oy * ldo, ldo);
+  }
+  Vec b[kLaneVectors] = {};
+  for (int64_t co = 0; bias && co < d.cOutG; co++) b[co / kLanes][co % kLanes] = bias[co];
+  const int64_t k = ep.pool, ph = g.outH / k, pw = g.outW / k;
+  for (int64_t py = 0; py < ph; py++) {
+    for (int64_t px = 0; px < pw; px++) {
+      for (int64_t v = 0; v < V; v++) {
+        Vec m = Vec{};
+        for (int64_t i = 0; i < k; i++) {
+          for (int64_t j = 0; j < k; j++) {
+            Vec a = lanes[(py * k + i) * ldo + (px * k + j) * V + v];
+            if (bias) a += b[v];
+            if (ep.relu) a = relu(a);
+            m = i == 0 && j == 0 ? a : maxNan(m, a);
+          }
+        }
+        float t[kLanes];
+        storev(t, m);
+        float* o = out + v * kLanes * ph * pw + py * pw + px;
+        for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) o[l * ph * pw] = t[l];
+      }
+    }
+  }
+}
+#else
+bool useLanes(const ConvGeometry&, const Dims&) { return false; }
+void convLanes(const float*, const float*, const ForwardPlan&, int64_t, const float*, const ConvEpilogue&, float*,
+               const ConvGeometry&, const Dims&) {}
+#endif
+
 // Runs image(b, parallelGemm) for every image: one image per thread when there are
 // enough images and work, else in order with the GEMMs themselves parallel.
 template <class F>
@@ -628,36 +673,52 @@ void product(bool parallelGemm, int64_t m, int64_t n, int64_t k, const float* a,
 
 }  // namespace
 
-void conv2d(const float* x, const float* w, const float* bias, float* out, const ConvGeometry& g) {
+void conv2d(const float* x, const float* w, const float* bias, float* out, const ConvGeometry& g,
+            const ConvEpilogue& ep) {
   Dims d = dims(g);
-  bool shifted = useShifted(g, d);
+  bool shifted = useShifted(g, d), lanes = useLanes(g, d);
+  // Only bias: the GEMM paths add it in place; the rest goes through a per-image buffer.
+  bool plain = !ep.relu && ep.pool == 1;
+  int64_t outPlane = (g.outH / ep.pool) * (g.outW / ep.pool);
   ForwardPlan plan{};
   if (shifted) {
-    plan = forwardPlan(g, d, [&](int64_t gi, int64_t co, int64_t p) { return w[(gi * d.cOutG + co) * d.kSize + p]; });
+    auto weight = [&](int64_t gi, int64_t co, int64_t p) { return w[(gi * d.cOutG + co) * d.kSize + p]; };
+    plan = forwardPlan(g, d, weight, lanes);
   }
   forImages(g, d, [&](int64_t b, bool par) {
+    const float* limit = out + (b + 1) * g.cOut * outPlane;
     for (int64_t gi = 0; gi < g.groups; gi++) {
       const float* xg = x + (b * g.cIn + gi * d.cInG) * d.inPlane;
       const float* wg = w + gi * d.cOutG * d.kSize;
-      float* og = out + (b * g.cOut + gi * d.cOutG) * d.plane;
+      const float* bg = bias ? bias + gi * d.cOutG : nullptr;
+      float* og = out + (b * g.cOut + gi * d.cOutG) * outPlane;
+      if (lanes) {
+        convLanes(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, ep, og, g, d);
+        continue;
+      }
       if (shifted) {
-        convShifted(xg, plan, gi, bias ? bias + gi * d.cOutG : nullptr, og, g, d);
-      } else if (d.direct) {
-        product(par, d.cOutG, d.plane, d.kSize, wg, false, xg, false, og, d.plane, false);
+        convShifted(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, ep, og, limit, g, d);
+        continue;
+      }
+      float* dst = plain ? og : scratch(5, d.cOutG * d.plane + kEpilogueSlack);
+      if (d.direct) {
+        product(par, d.cOutG, d.plane, d.kSize, wg, false, xg, false, dst, d.plane, false);
       } else {
         Patches patches{xg, &g};
         BPacker packer{packPatches, &patches};
         if (par) {
-          sgemm(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+          sgemm(d.cOutG, d.plane, d.kSize, wg, false, packer, dst, d.plane, false);
         } else {
-          sgemmSerial(d.cOutG, d.plane, d.kSize, wg, false, packer, og, d.plane, false);
+          sgemmSerial(d.cOutG, d.plane, d.kSize, wg, false, packer, dst, d.plane, false);
         }
       }
-    }
-    if (bias && !shifted) {
-      for (int64_t co = 0; co < g.cOut; co++) {
-        float* o = out + (b * g.cOut + co) * d.plane;
-        for (int64_t i = 0; i < d.plane; i++) o[i] += bias[co];
+      if (!plain) {
+        convEpilogue(dst, d.plane, g.outW, d.cOutG, bg, ep, og, limit, g);
+      } else if (bg) {
+        for (int64_t co = 0; co < d.cOutG; co++) {
+          float* o = og + co * d.plane;
+          for (int64_t i = 0; i < d.plane; i++) o[i] += bg[co];
+        }
       }
     }
   });
@@ -726,7 +787,7 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
       } else if (gather) {
         inputGradGather(go, gp, gi, gxg, g, d);
       } else if (shifted) {
-        convShifted(go, plan, gi, nullptr, gxg, t, td);
+        convShifted(go, nullptr, plan, gi, nullptr, ConvEpilogue{false, 1}, gxg, gxg + td.cOutG * td.plane, t, td);
       } else {
         // cols = W_gᵀ · gOut_g, then folded back onto the input pixels.
         float* cols = scratch(2, d.kSize * d.plane);

@@ -41,6 +41,13 @@ struct ConvGeometry {
   int64_t strideH, strideW, padH, padW, dilationH, dilationW, groups;
 };
 
+// What conv2d applies to its output before writing it: pool(relu(conv + bias)), where
+// pool is the maximum over windows of pool × pool with stride pool (1: none).
+struct ConvEpilogue {
+  bool relu;
+  int64_t pool;
+};
+
 struct PoolGeometry {
   int64_t planes, h, w, kh, kw, outH, outW;
   int64_t strideH, strideW, padH, padW, dilationH, dilationW;
@@ -77,7 +84,8 @@ struct AttentionArgs {
 struct Kernels {
   const char* isa;
   void (*gemm)(const GemmArgs&);
-  void (*conv2d)(const float* x, const float* w, const float* bias, float* out, const ConvGeometry&);
+  void (*conv2d)(const float* x, const float* w, const float* bias, float* out, const ConvGeometry&,
+                 const ConvEpilogue&);
   void (*conv2dBackwardInput)(const float* gOut, const float* w, float* gx, const ConvGeometry&);
   void (*conv2dBackwardWeight)(const float* gOut, const float* x, float* gw, const ConvGeometry&);
 

@@ -7,7 +7,8 @@ namespace lathe {
 namespace LATHE_ISA {
 
 void gemm(const GemmArgs& g);
-void conv2d(const float* x, const float* w, const float* bias, float* out, const ConvGeometry& geo);
+void conv2d(const float* x, const float* w, const float* bias, float* out, const ConvGeometry& geo,
+            const ConvEpilogue& ep);
 void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const ConvGeometry& geo);
 void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const ConvGeometry& geo);
 

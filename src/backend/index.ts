@@ -2,7 +2,7 @@ import type { Backend } from "./kernels.js";
 import { jsBackend } from "./js/index.js";
 import { loadAddon, nativeBackend } from "./native/index.js";
 
-export type { Backend, BinaryOp, UnaryOp, DiffUnaryOp, ReduceOp, Conv2dGeometry, Pool2dGeometry, AttentionGeometry, AttentionView } from "./kernels.js";
+export type { Backend, BinaryOp, UnaryOp, DiffUnaryOp, ReduceOp, Conv2dGeometry, ConvEpilogue, Pool2dGeometry, AttentionGeometry, AttentionView } from "./kernels.js";
 export { jsBackend };
 
 const loaded = loadAddon();

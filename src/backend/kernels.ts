@@ -36,6 +36,16 @@ export interface Conv2dGeometry {
   groups: number;
 }
 
+/**
+ * What conv2d applies before writing its output: pool(relu(conv + bias)), `pool` being the
+ * maximum over windows of pool × pool with stride pool (1: none), so `out` holds
+ * [n, cOut, floor(outH / pool), floor(outW / pool)].
+ */
+export interface ConvEpilogue {
+  relu: boolean;
+  pool: number;
+}
+
 /** Geometry of 2-D pooling over NCHW (c counts channels of all images: n*c planes). */
 export interface Pool2dGeometry {
   planes: number; h: number; w: number;
@@ -127,7 +137,8 @@ export interface Backend {
     q: AttentionView, k: AttentionView, v: AttentionView, out: AttentionView, gOut: AttentionView, lse: Float32Array,
     gq: AttentionView, gk: AttentionView, gv: AttentionView, geo: AttentionGeometry,
   ): void;
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, geo: Conv2dGeometry): void;
+  /** The convolution plus bias, then the epilogue (none when omitted). */
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, geo: Conv2dGeometry, epilogue?: ConvEpilogue): void;
   conv2dBackwardInput(gOut: Float32Array, w: Float32Array, gx: Float32Array, geo: Conv2dGeometry): void;
   conv2dBackwardWeight(gOut: Float32Array, x: Float32Array, gw: Float32Array, geo: Conv2dGeometry): void;
   /** Max pooling; `indices` receives the flat h*w position of each maximum within its plane. */

@@ -1,4 +1,4 @@
-import { type ConvPadding, conv1d, conv2d } from "../ops/functional.js";
+import { type ConvFusion, type ConvPadding, conv1d, conv2d } from "../ops/functional.js";
 import { empty } from "../tensor/creation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ntupleMin } from "../ops/nn_args.js";
@@ -98,7 +98,11 @@ export class Conv2d extends ConvNd {
     super("Conv2d", 2, inChannels, outChannels, kernelSize, opts);
   }
 
-  forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, this.convOptions());
+  /**
+   * `fused` applies a ReLU and/or max pooling in the convolution's pass (see ConvFusion):
+   * `conv.forward(x, { activation: "relu", maxPool: 2 })` is `maxPool2d(conv.forward(x).relu(), 2)`.
+   */
+  forward(x: Tensor, fused: ConvFusion = {}): Tensor {
+    return conv2d(x, this.weight, this.bias, { ...this.convOptions(), ...fused });
   }
 }

@@ -1,14 +1,33 @@
 import { type Conv2dGeometry, K } from "../backend/index.js";
-import { record } from "../autograd/node.js";
+import { needsGrad, record } from "../autograd/node.js";
+import { allocateUninit } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ntupleMin } from "./nn_args.js";
 import { alloc, checkFloat, f32, uninitialized } from "./util.js";
+import { maxPool2d } from "./pool.js";
 import { contiguous, slice, squeeze, unsqueeze } from "./view.js";
 
 export type ConvPadding = number | readonly number[] | "same" | "valid";
 
-export interface ConvOptions {
+/**
+ * What a convolution may apply to its output in the same pass (as PyTorch's intrinsic
+ * ConvReLU2d or oneDNN's post-ops): the values and gradients are those of the separate
+ * ops, the output tensor and the graph fewer.
+ */
+export interface ConvFusion {
+  /** "relu": relu(conv + bias), as `.relu()` after the convolution. */
+  activation?: "relu" | null;
+  /**
+   * conv2d only: then max pooling over windows of maxPool × maxPool with stride maxPool, as
+   * `maxPool2d(out, maxPool)` (1: none). Fused into the kernel when no gradient is recorded
+   * (inference); while recording, maxPool2d runs after the convolution, since its backward
+   * pass needs the positions of the maxima.
+   */
+  maxPool?: number;
+}
+
+export interface ConvOptions extends ConvFusion {
   stride?: number | readonly number[];
   /** Zero padding per side; "valid" is none, "same" keeps the input size (stride 1 only). */
   padding?: ConvPadding;
@@ -53,6 +72,12 @@ function convNd(op: string, nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor |
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== cOut)) {
     throw new RangeError(`${op}: bias of shape ${fmtShape(bias.shape)} does not match weight of shape ${fmtShape(weight.shape)} (expected [${cOut}])`);
   }
+
+  const relu = opts.activation === "relu";
+  if (!relu && opts.activation != null) throw new TypeError(`${op}: activation must be "relu" or null, got ${JSON.stringify(opts.activation)}`);
+  const pool = opts.maxPool ?? 1;
+  if (!Number.isInteger(pool) || pool < 1) throw new RangeError(`${op}: maxPool must be a positive integer, got ${pool}`);
+  if (pool > 1 && nd !== 2) throw new RangeError(`${op}: maxPool is only supported by conv2d`);
 
   const stride = ntupleMin(opts.stride ?? 1, nd, 1, op, "stride");
   const dilation = ntupleMin(opts.dilation ?? 1, nd, 1, op, "dilation");
@@ -101,23 +126,39 @@ function convNd(op: string, nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor |
   const geo: Conv2dGeometry = {
     n: x4.shape[0], cIn, h, w, cOut, kh, kw, outH, outW, strideH, strideW, padH, padW, dilationH, dilationW, groups,
   };
-  let out = conv2dRaw(x4, w4, bias, geo);
-
   const [cropH, cropW] = lift(crop, 0);
+  if (outH - cropH < pool || outW - cropW < pool) {
+    throw new RangeError(`${op}: output of size ${fmtShape([outH - cropH, outW - cropW])} is smaller than maxPool=${pool}`);
+  }
+  const fusePool = pool > 1 && !cropH && !cropW && !needsGrad(x, weight, bias);
+  let out = conv2dRaw(x4, w4, bias, geo, relu, fusePool ? pool : 1);
+
   if (cropH || cropW) out = contiguous(slice(slice(out, 2, cropH), 3, cropW));
   if (nd === 1) out = squeeze(out, 2);
-  return batched ? out : squeeze(out, 0);
+  if (!batched) out = squeeze(out, 0);
+  return pool > 1 && !fusePool ? maxPool2d(out, pool) : out;
 }
 
-/** The convolution kernel call and its backward rule; x is [N, C, H, W], w is OIHW. */
-function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometry): Tensor {
+/**
+ * The convolution kernel call and its backward rule; x is [N, C, H, W], w is OIHW. With
+ * `relu` the output is relu(conv + bias); with `pool` > 1 (never while recording) it is
+ * then max-pooled over pool × pool windows of stride pool.
+ */
+function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometry, relu: boolean, pool: number): Tensor {
   const xd = f32(x);
   const wd = f32(w);
-  const out = uninitialized([geo.n, geo.cOut, geo.outH, geo.outW]);
-  K.conv2d(xd, wd, bias ? f32(bias) : null, out.data as Float32Array, geo);
+  const out = uninitialized([geo.n, geo.cOut, Math.floor(geo.outH / pool), Math.floor(geo.outW / pool)]);
+  const od = out.data as Float32Array;
+  K.conv2d(xd, wd, bias ? f32(bias) : null, od, geo, relu || pool > 1 ? { relu, pool } : undefined);
   const inputs = bias ? [x, w, bias] : [x, w];
-  return record("ConvolutionBackward", out, inputs, (g) => {
-    const gd = f32(g);
+  return record(relu ? "ConvolutionReluBackward" : "ConvolutionBackward", out, inputs, (g) => {
+    let gd = f32(g);
+    if (relu) {
+      // relu's gradient from its output: g where out > 0.
+      const masked = allocateUninit("float32", od.length) as Float32Array;
+      K.unaryBackward("relu", od, od, gd, masked, od.length, 0, 0);
+      gd = masked;
+    }
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;

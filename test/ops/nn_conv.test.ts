@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Generator, assertGradcheck, conv1d, conv2d, randn } from "../../src/index.js";
+import { Generator, type Tensor, assertGradcheck, conv1d, conv2d, maxPool2d, nn, noGrad, randn } from "../../src/index.js";
 import { assertClose } from "../helpers.js";
 import { type Inputs, checkCase } from "./nn_cases.js";
 
@@ -71,5 +71,77 @@ describe("conv1d / conv2d", () => {
     assert.throws(() => conv2d(x, w, null, { padding: "full" as "same" }), /conv2d: padding must be an int, a list of ints, "same" or "valid"/);
     assert.throws(() => conv1d(r([1, 4, 6]), r([2, 4, 3]), null, { dilation: 0 }), /conv1d: dilation must be positive/);
     assert.throws(() => conv1d(x, r([2, 4, 3])), /conv1d: input of shape \[1, 4, 6, 6\] must be 3-d \(N, C, L\)/);
+  });
+});
+
+describe("conv1d / conv2d fused with ReLU and max pooling", () => {
+  const gen = new Generator(12);
+  const r = (shape: number[], requiresGrad = false) => randn(shape, { generator: gen, requiresGrad });
+  const exact = { atol: 0, rtol: 0 };
+  const CASES: [number[], number[], Record<string, unknown>][] = [
+    [[3, 3, 32, 32], [6, 3, 5, 5], {}], // LeNet's layers
+    [[3, 6, 14, 14], [16, 6, 5, 5], {}],
+    [[2, 3, 11, 9], [4, 3, 3, 3], { padding: 1 }],
+    [[2, 3, 13, 13], [5, 3, 3, 3], { stride: 2, padding: 1 }],
+    [[2, 2, 9, 8], [3, 2, 2, 2], { padding: "same" }], // an even kernel: "same" crops a row and a column
+    [[3, 9, 9], [4, 3, 3, 3], { padding: 1 }], // unbatched
+    [[2, 4, 8, 8], [36, 4, 3, 3], {}], // the GEMM path
+  ];
+
+  it("gives the values of the separate ops, with and without gradients", () => {
+    for (const [xs, ws, opts] of CASES) {
+      const x = r(xs), w = r(ws), b = r([ws[0]]);
+      for (const pool of [1, 2, 3]) {
+        const want = conv2d(x, w, b, opts as Opts).relu();
+        const pooled = pool > 1 ? maxPool2d(want, pool) : want;
+        const fused = { ...opts, activation: "relu", maxPool: pool } as Opts;
+        assertClose(noGrad(() => conv2d(x, w, b, fused)), pooled, exact);
+        assertClose(conv2d(x, w, b, fused), pooled, exact);
+      }
+      const noRelu = { ...opts, maxPool: 2 } as Opts;
+      assertClose(noGrad(() => conv2d(x, w, null, noRelu)), maxPool2d(conv2d(x, w, null, opts as Opts), 2), exact);
+    }
+    const x1 = r([2, 3, 10]), w1 = r([4, 3, 3]);
+    assertClose(conv1d(x1, w1, null, { activation: "relu" }), conv1d(x1, w1).relu(), exact);
+  });
+
+  it("gives the gradients of the separate ops", () => {
+    for (const [xs, ws, opts] of CASES.slice(0, 5)) {
+      const x0 = r(xs), w0 = r(ws), b0 = r([ws[0]]);
+      let v: Tensor | null = null;
+      const grads = (fused: boolean): Tensor[] => {
+        const [x, w, b] = [x0, w0, b0].map((t) => t.clone().requiresGrad_());
+        const y = fused
+          ? conv2d(x, w, b, { ...opts, activation: "relu", maxPool: 2 } as Opts)
+          : maxPool2d(conv2d(x, w, b, opts as Opts).relu(), 2);
+        v ??= r([...y.shape]);
+        y.mul(v).sum().backward();
+        return [x.grad!, w.grad!, b.grad!];
+      };
+      const fusedGrads = grads(true);
+      grads(false).forEach((g, i) => assertClose(fusedGrads[i], g, exact));
+    }
+  });
+
+  it("backward passes gradcheck", () => {
+    // Small cases, whose pre-activations and window maxima stay clear of the kinks by more
+    // than the finite-difference step.
+    assertGradcheck((x, w, b) => conv2d(x, w, b, { padding: 1, activation: "relu" }), [r([1, 2, 4, 5], true), r([2, 2, 3, 3], true), r([2], true)]);
+    assertGradcheck((x, w, b) => conv2d(x, w, b, { activation: "relu", maxPool: 2 }), [r([1, 2, 6, 6], true), r([2, 2, 3, 3], true), r([2], true)]);
+  });
+
+  it("nn.Conv2d takes the fusion as forward's second argument", () => {
+    const conv = new nn.Conv2d(3, 6, 5);
+    const x = r([2, 3, 16, 16]);
+    const fused = { activation: "relu", maxPool: 2 } as const;
+    assertClose(noGrad(() => conv.forward(x, fused)), maxPool2d(conv.forward(x).relu(), 2), exact);
+  });
+
+  it("rejects a bad activation or pooling", () => {
+    const x = r([1, 2, 6, 6]), w = r([2, 2, 3, 3]);
+    assert.throws(() => conv2d(x, w, null, { activation: "gelu" as "relu" }), /conv2d: activation must be "relu" or null, got "gelu"/);
+    assert.throws(() => conv2d(x, w, null, { maxPool: 0 }), /conv2d: maxPool must be a positive integer, got 0/);
+    assert.throws(() => conv2d(x, w, null, { maxPool: 5 }), /conv2d: output of size \[4, 4\] is smaller than maxPool=5/);
+    assert.throws(() => conv1d(r([1, 2, 6]), r([2, 2, 3]), null, { maxPool: 2 }), /conv1d: maxPool is only supported by conv2d/);
   });
 });

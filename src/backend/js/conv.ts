@@ -1,4 +1,4 @@
-import type { Conv2dGeometry } from "../kernels.js";
+import type { Conv2dGeometry, ConvEpilogue } from "../kernels.js";
 import { gemm } from "./gemm.js";
 
 /**
@@ -65,20 +65,51 @@ function dims(geo: Conv2dGeometry) {
   return { cInG, cOutG, kSize, plane };
 }
 
-export function conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, geo: Conv2dGeometry): void {
+export function conv2d(
+  x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, geo: Conv2dGeometry, epilogue?: ConvEpilogue,
+): void {
   const { cInG, cOutG, kSize, plane } = dims(geo);
   const cols = new Float32Array(kSize * plane);
+  const plain = !epilogue || (!epilogue.relu && epilogue.pool === 1);
+  // With an epilogue, each image is convolved into `full` and finished into `out`.
+  const full = plain ? out : new Float32Array(geo.cOut * plane);
   for (let b = 0; b < geo.n; b++) {
+    const base = plain ? b * geo.cOut * plane : 0;
     for (let g = 0; g < geo.groups; g++) {
       im2col(x, (b * geo.cIn + g * cInG) * geo.h * geo.w, cInG, geo, cols);
-      const oo = (b * geo.cOut + g * cOutG) * plane;
-      gemm(1, cOutG, plane, kSize, w, g * cOutG * kSize, 0, false, cols, 0, 0, false, out, oo, 0, false);
+      const oo = base + g * cOutG * plane;
+      gemm(1, cOutG, plane, kSize, w, g * cOutG * kSize, 0, false, cols, 0, 0, false, full, oo, 0, false);
     }
     if (bias) {
       for (let co = 0; co < geo.cOut; co++) {
-        const o = (b * geo.cOut + co) * plane;
+        const o = base + co * plane;
         const bv = bias[co];
-        for (let i = 0; i < plane; i++) out[o + i] += bv;
+        for (let i = 0; i < plane; i++) full[o + i] += bv;
+      }
+    }
+    if (!plain) finish(full, out, b, geo, epilogue);
+  }
+}
+
+/** Image b of out = pool(relu(full)), with ReLU's and max pooling's rules (NaN → 0; NaN wins). */
+function finish(full: Float32Array, out: Float32Array, b: number, geo: Conv2dGeometry, ep: ConvEpilogue): void {
+  const k = ep.pool;
+  const ph = Math.floor(geo.outH / k);
+  const pw = Math.floor(geo.outW / k);
+  let o = b * geo.cOut * ph * pw;
+  for (let c = 0; c < geo.cOut; c++) {
+    const src = c * geo.outH * geo.outW;
+    for (let py = 0; py < ph; py++) {
+      for (let px = 0; px < pw; px++, o++) {
+        let m = 0;
+        for (let i = 0; i < k; i++) {
+          for (let j = 0; j < k; j++) {
+            let v = full[src + (py * k + i) * geo.outW + px * k + j];
+            if (ep.relu) v = v > 0 ? v : 0;
+            if ((i === 0 && j === 0) || v > m || v !== v) m = v;
+          }
+        }
+        out[o] = m;
       }
     }
   }

@@ -202,8 +202,9 @@ export function nativeBackend(addon: Addon): Backend {
       addon.attentionBackward(q.data, k.data, v.data, out.data, gOut.data, lse, gq.data, gk.data, gv.data);
     },
 
-    conv2d(x, w, bias, out, geo) {
+    conv2d(x, w, bias, out, geo, epilogue) {
       putConv(geo);
+      P[16] = epilogue?.relu ? 1 : 0; P[17] = epilogue?.pool ?? 1;
       addon.conv2d(x, w, bias, out);
     },
 
