@@ -7,6 +7,7 @@ import { fmtShape, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Block } from "./block.js";
 import { type GPTConfig, type GPTConfigInit, gptConfig } from "./config.js";
+import { canInfer, inferLogits } from "./infer.js";
 import { KVCache } from "./kv_cache.js";
 import { Conv1D, Embedding, Linear } from "./layers.js";
 
@@ -110,10 +111,15 @@ export class GPT extends Module {
     return { logits, loss: crossEntropy(reshape(logits, [-1, V]), reshape(targets, [-1])) };
   }
 
-  /** The inference path: logits for `ids`, optionally continuing a KV cache and for the last position only. */
+  /**
+   * The inference path: logits for `ids`, optionally continuing a KV cache and for the last
+   * position only. Without gradients and with dropout off it runs infer.ts's kernel-level
+   * forward pass (the same numbers, without the per-op overhead).
+   */
   logits(ids: Tensor, opts: LogitsOptions = {}): Tensor {
     const cache = opts.cache ?? null;
     this.#checkIds(ids, cache);
+    if (canInfer(this)) return inferLogits(this, ids, cache, opts.lastOnly ?? false);
     return this.lm_head.forward(this.transformer.forward(ids, cache, opts.lastOnly));
   }
 
