@@ -22,7 +22,10 @@ export interface GPTOptions {
 export interface LogitsOptions {
   /** Continue the sequences this cache holds: positions start at cache.length, and the new keys and values are appended. */
   cache?: KVCache | null;
-  /** Compute the LM head for the last position only (logits [B, 1, vocab]), which is all sampling needs. */
+  /**
+   * Logits for the last position only ([B, 1, vocab]), which is all sampling needs: the last
+   * block and the head then skip the other positions (their keys and values are still cached).
+   */
   lastOnly?: boolean;
 }
 
