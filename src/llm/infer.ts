@@ -11,7 +11,7 @@
  */
 import { isGradEnabled } from "../autograd/grad_mode.js";
 import { type AttentionView, K } from "../backend/index.js";
-import { LayerNorm } from "../nn/index.js";
+import { type Dropout, LayerNorm } from "../nn/index.js";
 import { f32, i32 } from "../ops/util.js";
 import { Tensor } from "../tensor/tensor.js";
 import { CausalSelfAttention } from "./attention.js";
@@ -38,18 +38,20 @@ const workspaces = new WeakMap<GPT, Workspace>();
 
 const isStock = (m: unknown, cls: { prototype: object }) => m !== null && typeof m === "object" && Object.getPrototypeOf(m) === cls.prototype;
 
+const dropping = (d: Dropout) => d.training && d.p > 0;
+
 /** Whether `model` can run here: no gradients wanted, dropout off, stock modules only. */
 export function canInfer(model: GPT): boolean {
   if (isGradEnabled()) return false;
   const t = model.transformer;
-  if (t.drop.training && t.drop.p > 0) return false;
+  if (dropping(t.drop)) return false;
   if (!isStock(t.ln_f, LayerNorm) || !isStock(model.lm_head, Linear)) return false;
   for (let i = 0; i < t.h.length; i++) {
     const block = t.h.get(i);
     if (!isStock(block, Block)) return false;
     const { attn, mlp, ln_1, ln_2 } = block as Block;
     if (!isStock(attn, CausalSelfAttention) || !isStock(mlp, MLP) || !isStock(ln_1, LayerNorm) || !isStock(ln_2, LayerNorm)) return false;
-    if (attn.training || mlp.training) return false; // attention weights', residual and MLP dropout
+    if ((attn.training && attn.attnDropout > 0) || dropping(attn.resid_dropout) || dropping(mlp.dropout)) return false;
     for (const p of [attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj]) if (!isStock(p, Conv1D)) return false;
   }
   return true;

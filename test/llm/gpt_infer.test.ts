@@ -49,6 +49,8 @@ describe("GPT.logits' kernel-level inference path", () => {
       m.eval();
       applyLoRA(m, { rank: 2, alpha: 4, dropout: 0, targets: ["c_attn"] });
       assert.equal(canInfer(m), false);
+      // Train mode with dropout 0 drops nothing.
+      assert.ok(canInfer(sharpModel(CFG).train()));
     });
   });
 });
