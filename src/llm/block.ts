@@ -1,5 +1,5 @@
 import { Dropout, LayerNorm, Module } from "../nn/index.js";
-import { add, gelu } from "../ops/functional.js";
+import { add, gelu, narrow } from "../ops/functional.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { CausalSelfAttention } from "./attention.js";
 import type { GPTConfig } from "./config.js";
@@ -43,8 +43,11 @@ export class Block extends Module {
     this.mlp = new MLP(config);
   }
 
-  forward(x: Tensor, cache?: LayerKV): Tensor {
-    x = add(x, this.attn.forward(this.ln_1.forward(x), cache));
+  /** With `lastOnly`, the output is the last position's only ([B, 1, C]): the rest of a last block is dead work. */
+  forward(x: Tensor, cache?: LayerKV, lastOnly = false): Tensor {
+    const attended = this.attn.forward(this.ln_1.forward(x), cache, lastOnly);
+    if (lastOnly) x = narrow(x, 1, x.shape[1] - 1, 1);
+    x = add(x, attended);
     return add(x, this.mlp.forward(this.ln_2.forward(x)));
   }
 }

@@ -1,12 +1,13 @@
 import { Dropout, LayerNorm, Module, ModuleList } from "../nn/index.js";
 import { normal_, zeros_ } from "../nn/init.js";
-import { add, crossEntropy, narrow, reshape } from "../ops/functional.js";
+import { add, crossEntropy, reshape } from "../ops/functional.js";
 import { arange } from "../tensor/creation.js";
 import { defaultGenerator, Generator } from "../tensor/random.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Block } from "./block.js";
 import { type GPTConfig, type GPTConfigInit, gptConfig } from "./config.js";
+import { canInfer, inferLogits } from "./infer.js";
 import { KVCache } from "./kv_cache.js";
 import { Conv1D, Embedding, Linear } from "./layers.js";
 
@@ -21,7 +22,10 @@ export interface GPTOptions {
 export interface LogitsOptions {
   /** Continue the sequences this cache holds: positions start at cache.length, and the new keys and values are appended. */
   cache?: KVCache | null;
-  /** Compute the LM head for the last position only (logits [B, 1, vocab]), which is all sampling needs. */
+  /**
+   * Logits for the last position only ([B, 1, vocab]), which is all sampling needs: the last
+   * block and the head then skip the other positions (their keys and values are still cached).
+   */
   lastOnly?: boolean;
 }
 
@@ -42,12 +46,16 @@ export class GPTTransformer extends Module {
     this.ln_f = new LayerNorm(config.nEmbd, { eps: config.layerNormEps, bias: config.bias });
   }
 
-  /** ids [B, T] at positions past … past+T-1 → hidden states [B, T, C] after ln_f. */
-  forward(ids: Tensor, cache?: KVCache | null): Tensor {
+  /**
+   * ids [B, T] at positions past … past+T-1 → hidden states [B, T, C] after ln_f, or with
+   * `lastOnly` the last position's [B, 1, C] (the last block then skips the other rows).
+   */
+  forward(ids: Tensor, cache?: KVCache | null, lastOnly = false): Tensor {
     const past = cache ? cache.length : 0;
     const pos = arange(past, past + ids.shape[1], 1, { dtype: "int32" });
     let x = this.drop.forward(add(this.wte.forward(ids), this.wpe.forward(pos)));
-    for (let i = 0; i < this.h.length; i++) x = (this.h.get(i) as Block).forward(x, cache?.layers[i]);
+    const n = this.h.length;
+    for (let i = 0; i < n; i++) x = (this.h.get(i) as Block).forward(x, cache?.layers[i], lastOnly && i === n - 1);
     return this.ln_f.forward(x);
   }
 }
@@ -106,13 +114,16 @@ export class GPT extends Module {
     return { logits, loss: crossEntropy(reshape(logits, [-1, V]), reshape(targets, [-1])) };
   }
 
-  /** The inference path: logits for `ids`, optionally continuing a KV cache and for the last position only. */
+  /**
+   * The inference path: logits for `ids`, optionally continuing a KV cache and for the last
+   * position only. Without gradients and with dropout off it runs infer.ts's kernel-level
+   * forward pass (the same numbers, without the per-op overhead).
+   */
   logits(ids: Tensor, opts: LogitsOptions = {}): Tensor {
     const cache = opts.cache ?? null;
     this.#checkIds(ids, cache);
-    let x = this.transformer.forward(ids, cache);
-    if (opts.lastOnly) x = narrow(x, 1, x.shape[1] - 1, 1);
-    return this.lm_head.forward(x);
+    if (canInfer(this)) return inferLogits(this, ids, cache, opts.lastOnly ?? false);
+    return this.lm_head.forward(this.transformer.forward(ids, cache, opts.lastOnly));
   }
 
   /** An empty KV cache for this model's layers and context length. */

@@ -43,6 +43,20 @@ describe("GPT.logits with a KV cache", () => {
     assertClose(last, full.narrow(1, 6, 1), { atol: 1e-6, rtol: 1e-6 }, "lastOnly");
   });
 
+  test("lastOnly after cached positions gives the last row and still caches every position", () => {
+    const m = sharpModel();
+    const seq = ids([[3, 1, 4, 1, 5, 9, 2], [2, 7, 1, 8, 2, 8, 1]]);
+    const full = m.forward(seq);
+    const cache = m.createCache();
+    m.logits(seq.narrow(1, 0, 2).contiguous(), { cache });
+    const last = m.logits(seq.narrow(1, 2, 4).contiguous(), { cache, lastOnly: true });
+    assert.deepEqual(last.shape, [2, 1, 24]);
+    assertClose(last, full.narrow(1, 5, 1), { atol: 1e-5, rtol: 1e-5 }, "lastOnly chunk");
+    // The last block skipped the rows before the last, but their keys and values are cached.
+    assert.equal(cache.length, 6);
+    assertClose(m.logits(seq.narrow(1, 6, 1).contiguous(), { cache }), full.narrow(1, 6, 1), { atol: 1e-5, rtol: 1e-5 }, "after lastOnly");
+  });
+
   test("refuses to run past the context or with another batch size", () => {
     const m = sharpModel();
     const cache = m.createCache();
