@@ -39,9 +39,11 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      owned.delete(g); // a rule may pass g on to its inputs as it is
-      if (t.gradFn === null || t.retainsGrad) accumulateInto(t, g);
+      const mine = owned.delete(g); // a rule may pass g on to its inputs as it is
       const node = t.gradFn;
+      // A leaf's first gradient that nothing else holds becomes its .grad without a copy.
+      if (!node && mine && t.grad === null) t.grad = g;
+      else if (!node || t.retainsGrad) accumulateInto(t, g);
       if (!node) continue;
       const only = node.inputs.length === 1 && node.inputs[0].requiresGrad ? node.inputs[0] : null;
       const pending = only ? grads.get(only) : undefined;
@@ -59,11 +61,16 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
           throw new Error(`backward: ${node.name} produced a gradient of shape ${fmtShape(ig.shape)} for an input of shape ${fmtShape(inp.shape)}`);
         }
         const prev = grads.get(inp);
+        const fresh = node.freshGrads && ownsStorage(ig);
         if (!prev) {
           grads.set(inp, ig);
-          if (node.freshGrads) owned.add(ig);
+          if (fresh) owned.add(ig);
         } else if (owned.has(prev)) {
           K.binary("add", prev, ig, prev.shape, prev.data);
+        } else if (fresh) {
+          K.binary("add", ig, prev, ig.shape, ig.data);
+          grads.set(inp, ig);
+          owned.add(ig);
         } else {
           const s = sum(prev, ig);
           owned.add(s);
@@ -96,6 +103,11 @@ function topoOrder(root: Tensor): Tensor[] {
     }
   }
   return order;
+}
+
+/** True when t is the whole of its storage, in order: what in-place sums and adopted .grads need. */
+function ownsStorage(t: Tensor): boolean {
+  return t.offset === 0 && t.data.length === t.numel() && t.isContiguous();
 }
 
 function sum(a: Tensor, b: Tensor): Tensor {

@@ -184,5 +184,5 @@ function affine(name: string, x: Tensor, weight: Tensor, wTransposed: boolean, b
       K.reduce("sum", gd, 0, 1, rows, outF, gb.data);
     }
     return bias ? [gx, gw, gb] : [gx, gw];
-  });
+  }, { freshGrads: true });
 }

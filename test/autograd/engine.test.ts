@@ -170,6 +170,31 @@ describe("gradients summed in place", () => {
     assertClose(x.grad!, want, { atol: 1e-5 });
   });
 
+  test("a leaf keeps a fresh gradient as its .grad and accumulates later ones into it", () => {
+    const x = randn([3, 4], { generator: g }).requiresGrad_();
+    const w = randn([4, 2], { generator: g }).requiresGrad_();
+    const b = zeros([2]).requiresGrad_();
+    const y = F.addmm(b, x, w);
+    y.sum().backward();
+    const [gw, gb] = [w.grad!, b.grad!];
+    assertClose(gb, [3, 3]);
+    assertClose(gw, x.detach().sum(0).unsqueeze(1).expand([4, 2]), { atol: 1e-5 });
+    F.addmm(b, x, w).mul(2).sum().backward();
+    assert.equal(w.grad, gw); // accumulated in place
+    assertClose(b.grad!, [9, 9]);
+    assertClose(w.grad!, x.detach().sum(0).unsqueeze(1).expand([4, 2]).mul(3), { atol: 1e-5 });
+  });
+
+  test("a fresh gradient arriving second takes the pass-through one in place", () => {
+    const x = randn([2, 3], { generator: g }).requiresGrad_();
+    const h = x.mul(1);
+    // add passes its gradient on as it is; layerNorm's is fresh.
+    h.add(F.layerNorm(h, 3).mul(tensor([1, 2, 3]))).sum().backward();
+    const xd = x.detach().requiresGrad_();
+    F.layerNorm(xd, 3).mul(tensor([1, 2, 3])).sum().backward();
+    assertClose(x.grad!, xd.grad!.add(1), { atol: 1e-5 });
+  });
+
   test("gradcheck through split, chunk and overlapping slices", () => {
     assertGradcheck((x: Tensor) => {
       const [a, b] = F.chunk(x, 2, 0);
