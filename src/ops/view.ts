@@ -3,7 +3,7 @@ import { record } from "../autograd/node.js";
 import type { DType } from "../tensor/dtype.js";
 import { type Shape, contiguousStrides, fmtShape, normDim, numel, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { alloc, contiguousData, sumToShape, uninitialized } from "./util.js";
+import { contiguousData, sumToShape, uninitialized } from "./util.js";
 
 /** A view sharing x's storage; only the ops in this file create views. */
 function viewOf(x: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
@@ -208,7 +208,9 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
     return viewOf(full, shape, ws, full.offset + s * full.strides[d]);
   };
   return record("SliceBackward", out, [x], (g) => {
-    const gx = alloc(x.shape);
+    // Zeroed by hand: uninitialised storage may be a recycled gradient buffer, fresh memory is not.
+    const gx = uninitialized(x.shape);
+    gx.data.fill(0);
     K.copy(g, window(gx));
     return [gx];
   }, {

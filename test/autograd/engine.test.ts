@@ -195,6 +195,41 @@ describe("gradients summed in place", () => {
     assertClose(x.grad!, xd.grad!.add(1), { atol: 1e-5 });
   });
 
+  test("recycled gradient storage (tensors of 16 KB and more) leaves every gradient as computed piecewise", () => {
+    // One MLP block on [8, 16, 64] rows, as GPT's: reshapes hand owned gradients on as views,
+    // dead ones are recycled for later gradients of the same size. Backward through the two
+    // halves separately (no storage outlives a backward call) must give the same gradients.
+    const r = new Generator(11);
+    const x = randn([8, 16, 64], { generator: r }).requiresGrad_();
+    const w1 = randn([64, 256], { generator: r }).mul(0.1).requiresGrad_();
+    const w2 = randn([256, 64], { generator: r }).mul(0.1).requiresGrad_();
+    const b1 = zeros([256]).requiresGrad_();
+    const lnw = ones([64]).requiresGrad_();
+    const first = (t: Tensor) => F.gelu(F.addmm(b1, F.layerNorm(t, 64, { weight: lnw }).reshape([-1, 64]), w1));
+    const second = (t: Tensor, h: Tensor) => t.add(F.matmul(h, w2).reshape([8, 16, 64]).mul(2)).square().sum();
+    second(x, first(x)).backward();
+    const full = [x, w1, w2, b1, lnw].map((p) => p.grad!.clone());
+    for (const p of [x, w1, w2, b1, lnw]) p.grad = null;
+    const h = first(x);
+    const hd = h.detach().requiresGrad_();
+    second(x, hd).backward();
+    h.backward(hd.grad!);
+    [x, w1, w2, b1, lnw].forEach((p, i) => assertClose(p.grad!, full[i], { atol: 1e-4, rtol: 1e-5 }));
+  });
+
+  test("an owned gradient handed on as a view is not recycled while the view is pending", () => {
+    // a's gradient arrives as a view of layerNorm's (through the reshape), then exp's fresh
+    // gradient of the same size (32 KB) is added into it: it must not get that view's storage.
+    const x = randn([8, 16, 64], { generator: g }).requiresGrad_();
+    const a = F.gelu(x);
+    a.exp().sum().add(F.layerNorm(a.reshape([128, 64]), 64).square().sum()).backward();
+    const ad = a.detach().requiresGrad_();
+    F.layerNorm(ad.reshape([128, 64]), 64).square().sum().backward();
+    const xr = x.detach().requiresGrad_();
+    F.gelu(xr).backward(ad.grad!.add(ad.detach().exp()));
+    assertClose(x.grad!, xr.grad!, { atol: 1e-5 });
+  });
+
   test("gradcheck through split, chunk and overlapping slices", () => {
     assertGradcheck((x: Tensor) => {
       const [a, b] = F.chunk(x, 2, 0);
