@@ -1,6 +1,6 @@
 import { K } from "../backend/index.js";
 import { record } from "../autograd/node.js";
-import type { DType } from "../tensor/dtype.js";
+import { type DType, recycleStorage } from "../tensor/dtype.js";
 import { type Shape, contiguousStrides, fmtShape, normDim, numel, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { contiguousData, sumToShape, uninitialized } from "./util.js";
@@ -221,6 +221,7 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
       const sumWin = uninitialized(shape);
       K.binary("add", win, g, shape, sumWin.data);
       K.copy(sumWin, win);
+      recycleStorage(sumWin.data); // only this closure ever saw it
     },
   });
 }
