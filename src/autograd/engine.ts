@@ -52,12 +52,12 @@ function run(order: Tensor[], grads: Map<Tensor, Tensor>, owned: Set<Tensor>, op
     const mine = owned.delete(g); // a rule may pass g on to its inputs as it is
     const node = t.gradFn;
     // A leaf's first gradient that nothing else holds becomes its .grad without a copy.
-    if (!node && mine && t.grad === null) t.grad = g;
+    if (!node && mine && t.grad === null && g.isContiguous()) t.grad = g;
     else if (!node || t.retainsGrad) accumulateInto(t, g);
     if (!node) continue;
     const only = node.inputs.length === 1 && node.inputs[0].requiresGrad ? node.inputs[0] : null;
     const pending = only ? grads.get(only) : undefined;
-    if (pending && owned.has(pending) && node.canAddInto) {
+    if (pending && owned.has(pending) && pending.isContiguous() && node.canAddInto) {
       node.addInto(g, pending);
       if (!opts.retainGraph) node.release();
       if (mine) recycleStorage(g.data);
@@ -79,10 +79,10 @@ function run(order: Tensor[], grads: Map<Tensor, Tensor>, owned: Set<Tensor>, op
       if (!prev) {
         grads.set(inp, ig);
         if (fresh) owned.add(ig);
-      } else if (owned.has(prev)) {
+      } else if (owned.has(prev) && prev.isContiguous()) {
         K.binary("add", prev, ig, prev.shape, prev.data);
         if (fresh) recycleStorage(ig.data);
-      } else if (fresh) {
+      } else if (fresh && ig.isContiguous()) {
         K.binary("add", ig, prev, ig.shape, ig.data);
         grads.set(inp, ig);
         owned.add(ig);
@@ -120,9 +120,20 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-/** True when t is the whole of its storage, in order: what in-place sums and adopted .grads need. */
+/**
+ * True when t covers its storage exactly once, in any order of dims (a fresh gradient stored
+ * transposed, as attention's): nothing outside t can live in it. In-place sums and adopted
+ * .grads also need it contiguous.
+ */
 function ownsStorage(t: Tensor): boolean {
-  return t.offset === 0 && t.data.length === t.numel() && t.isContiguous();
+  if (t.offset !== 0 || t.data.length !== t.numel()) return false;
+  const dims = t.shape.map((n, d) => [n, t.strides[d]]).filter(([n]) => n !== 1).sort((a, b) => a[1] - b[1]);
+  let span = 1;
+  for (const [n, stride] of dims) {
+    if (stride !== span) return false;
+    span *= n;
+  }
+  return true;
 }
 
 function sum(a: Tensor, b: Tensor): Tensor {

@@ -230,6 +230,22 @@ describe("gradients summed in place", () => {
     assertClose(x.grad!, xr.grad!, { atol: 1e-5 });
   });
 
+  test("attention's transposed fresh gradients stay owned through the heads' views and are recycled", () => {
+    // GPT's heads: split, reshape, transpose. gq/gk/gv are stored [B, T, H, dim] and reach
+    // the split as views; they are recycled after its pieces add them into one gradient.
+    const [B, T, H, D] = [2, 64, 2, 32];
+    const qkv = randn([B, T, 3 * H * D], { generator: g }).requiresGrad_();
+    const heads = (t: Tensor) => t.reshape([B, T, H, D]).transpose(1, 2);
+    const w = randn([B, H, T, D], { generator: g });
+    const [q, k, v] = F.split(qkv, H * D, 2).map(heads);
+    F.scaledDotProductAttention(q, k, v, { isCausal: true }).mul(w).sum().add(qkv.exp().sum()).backward();
+    const [qd, kd, vd] = F.split(qkv.detach(), H * D, 2).map((t) => heads(t).contiguous().requiresGrad_());
+    F.scaledDotProductAttention(qd, kd, vd, { isCausal: true }).mul(w).sum().backward();
+    const merge = (t: Tensor) => t.grad!.transpose(1, 2).reshape([B, T, H * D]);
+    const want = F.cat([merge(qd), merge(kd), merge(vd)], 2).add(qkv.detach().exp());
+    assertClose(qkv.grad!, want, { atol: 1e-4 });
+  });
+
   test("gradcheck through split, chunk and overlapping slices", () => {
     assertGradcheck((x: Tensor) => {
       const [a, b] = F.chunk(x, 2, 0);
