@@ -26,12 +26,54 @@ constexpr int kW = 4;
 constexpr int kR = 2;
 #endif
 typedef float vec __attribute__((vector_size(kW * 4)));
+typedef int32_t ivec __attribute__((vector_size(kW * 4)));
 typedef float uvec __attribute__((vector_size(kW * 4), aligned(4), may_alias));
 inline vec load(const float* p) { return *reinterpret_cast<const uvec*>(p); }
 inline void store(float* p, vec v) { *reinterpret_cast<uvec*>(p) = v; }
+inline vec splat(float x) { return vec{} + x; }
+
+inline float maxOf(vec v) {
+  float lane[kW];
+  __builtin_memcpy(lane, &v, sizeof lane);
+  for (int w = kW / 2; w >= 1; w /= 2) {
+    for (int j = 0; j < w; j++) lane[j] = lane[j + w] > lane[j] ? lane[j + w] : lane[j];
+  }
+  return lane[0];
+}
+
+inline float sumOf(vec v) {
+  float lane[kW];
+  __builtin_memcpy(lane, &v, sizeof lane);
+  for (int w = kW / 2; w >= 1; w /= 2) {
+    for (int j = 0; j < w; j++) lane[j] += lane[j + w];
+  }
+  return lane[0];
+}
+
+// mathfun.h's vexpInRange on a register, for x <= 0 (or NaN, which stays NaN): the
+// softmax's exponentials, computed where the scores already are instead of one float at a
+// time through memory. Below -104 the result is 0 or the smallest denormal.
+inline vec vexpNonPositive(vec x) {
+  const vec xc = x < -104.f ? splat(-104.f) : x;
+  const vec fx = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  vec r = xc - fx * 0.693359375f;
+  r = r - fx * -2.12194440e-4f;
+  const vec z = r * r;
+  vec y = splat(1.9875691500e-4f);
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  const ivec n = __builtin_convertvector(fx, ivec);
+  const ivec n1 = n >> 1, n2 = n - n1;
+  return y * __builtin_bit_cast(vec, (n1 + 127) << 23) * __builtin_bit_cast(vec, (n2 + 127) << 23);
+}
 
 constexpr int kNV = 4;              // registers per block row
 constexpr int64_t kBC = kNV * kW;   // keys per block
+static_assert(kR <= kW, "a tile's rescaling factors share one register");
 constexpr int64_t kBR = 32;         // query rows per forward task
 // Below this many multiply-adds a call stays on the calling thread.
 constexpr int64_t kParallelMacs = 1 << 18;
@@ -59,11 +101,13 @@ void packTransposed(const AttnView& x, int64_t b, int64_t h, int64_t j0, int64_t
   }
 }
 
-// s[r*kBC + c] = sum_e x_r[e] * t[e*kBC + c] for R rows x_r at x + r*xs: R query rows
+// acc[r][·] = sum_e x_r[e] * t[e*kBC + ·] for R rows x_r at x + r*xs: R query rows
 // against a packed block, R×kNV accumulators.
 template <int R>
-inline void blockDots(const float* x, int64_t xs, const float* t, int64_t dim, float* s) {
-  vec acc[R][kNV] = {};
+inline void blockDotsInto(const float* x, int64_t xs, const float* t, int64_t dim, vec (&acc)[R][kNV]) {
+  for (int r = 0; r < R; r++) {
+    for (int j = 0; j < kNV; j++) acc[r][j] = vec{};
+  }
   for (int64_t e = 0; e < dim; e++) {
     vec tv[kNV];
 #pragma GCC unroll 4
@@ -74,11 +118,6 @@ inline void blockDots(const float* x, int64_t xs, const float* t, int64_t dim, f
 #pragma GCC unroll 4
       for (int j = 0; j < kNV; j++) acc[r][j] += xe * tv[j];
     }
-  }
-#pragma GCC unroll 4
-  for (int r = 0; r < R; r++) {
-#pragma GCC unroll 4
-    for (int j = 0; j < kNV; j++) store(s + r * kBC + j * kW, acc[r][j]);
   }
 }
 
@@ -118,53 +157,99 @@ inline void accumulateRows(const float* w, int64_t m, const float* x, int64_t xs
   }
 }
 
-// y[c*ys + e] += sum_r w[r*kBC + c] * x_r[e] for c < m, e < n, x_r at x + r*xs: the
-// transposed product that accumulates key and value gradients over R query rows.
-template <int R>
-inline void accumulateCols(const float* w, int64_t m, const float* x, int64_t xs, float* y, int64_t ys, int64_t n) {
-  for (int64_t c = 0; c < m; c++) {
-    float wc[R];
-    for (int r = 0; r < R; r++) wc[r] = w[r * kBC + c];
-    float* yc = y + c * ys;
+// y[c*ys + e] = sum_{r<rows} w[r*kBC + c] * x[r*xs + e] for c < m, e < n: the products
+// that give a key block's gradients (dsᵀ·q and pᵀ·gO) over all query rows at once, kCT keys
+// × two registers of dims accumulating in registers and stored once. w has kBC columns.
+constexpr int kCT = 2 * kR;
+static_assert(kBC % kCT == 0, "key groups tile a block");
+void productT(const float* w, int64_t rows, int64_t m, const float* x, int64_t xs, float* y, int64_t ys, int64_t n) {
+  for (int64_t c0 = 0; c0 < m; c0 += kCT) {
+    const int cn = static_cast<int>(imin(kCT, m - c0));
     int64_t e0 = 0;
-    for (; e0 + kW <= n; e0 += kW) {
-      vec t = load(yc + e0);
-#pragma GCC unroll 4
-      for (int r = 0; r < R; r++) t += wc[r] * load(x + r * xs + e0);
-      store(yc + e0, t);
+    for (; e0 + 2 * kW <= n; e0 += 2 * kW) {
+      vec acc[kCT][2] = {};
+      for (int64_t r = 0; r < rows; r++) {
+        const vec x0 = load(x + r * xs + e0), x1 = load(x + r * xs + e0 + kW);
+        const float* wr = w + r * kBC + c0;
+#pragma GCC unroll 8
+        for (int c = 0; c < kCT; c++) {
+          acc[c][0] += wr[c] * x0;
+          acc[c][1] += wr[c] * x1;
+        }
+      }
+      for (int c = 0; c < cn; c++) {
+        store(y + (c0 + c) * ys + e0, acc[c][0]);
+        store(y + (c0 + c) * ys + e0 + kW, acc[c][1]);
+      }
     }
     for (; e0 < n; e0++) {
-      for (int r = 0; r < R; r++) yc[e0] += wc[r] * x[r * xs + e0];
+      for (int c = 0; c < cn; c++) {
+        float t = 0.f;
+        for (int64_t r = 0; r < rows; r++) t += w[r * kBC + c0 + c] * x[r * xs + e0];
+        y[(c0 + c) * ys + e0] = t;
+      }
     }
   }
 }
 
 // Query rows [i0, i0 + R) of head (b, h) against key block [j0, j0 + n) (packed in kt),
-// updating their running max m, sum l and unnormalised output acc (rows of Ev).
+// updating their running max m, sum l and unnormalised output acc (rows of Ev). Scores,
+// mask, max, exponentials and sum stay in the R×kNV registers of the product; only the
+// probabilities go to s, for the product with the value rows.
 template <int R>
 void forwardTile(const AttentionArgs& a, int64_t b, int64_t h, int64_t i0, int64_t j0, int64_t n, const float* kt,
                  float* s, float* m, float* l, float* acc) {
   const float scale = a.scale;  // a local: stores to float arrays could otherwise alias it
   const int64_t Ev = a.Ev;
-  blockDots<R>(rowOf(a.q, b, h, i0), a.q.sl, kt, a.E, s);
-  int64_t most = 0;
+  vec sc[R][kNV];
+  blockDotsInto<R>(rowOf(a.q, b, h, i0), a.q.sl, kt, a.E, sc);
+  vec lane;  // 0, 1, …, kW - 1
+  for (int c = 0; c < kW; c++) lane[c] = static_cast<float>(c);
+  // The rows' new running maxima first, so that their rescaling factors come from one
+  // vector exp rather than R scalar ones (latency-bound, they were a fifth of the tile).
+  int64_t nr[R];
+  float mNew[R];
+  vec diff = {};
+#pragma GCC unroll 4
   for (int r = 0; r < R; r++) {
-    float* sr = s + r * kBC;
-    const int64_t nr = imax(0, imin(n, keyLimit(a, i0 + r) - j0));
-    most = imax(most, nr);
-    for (int64_t c = nr; c < kBC; c++) sr[c] = 0.f;  // masked: no weight
-    if (nr == 0) continue;
-    for (int64_t c = 0; c < nr; c++) sr[c] *= scale;
-    const float bm = maxLanes(sr, nr);
-    float mNew = m[r] > bm ? m[r] : bm;
+    nr[r] = imax(0, imin(n, keyLimit(a, i0 + r) - j0));
+    // Keys at or past nr (masked, or beyond the block) get no weight.
+    const vec limit = splat(static_cast<float>(nr[r]));
+    vec mx = splat(-kInf);
+#pragma GCC unroll 4
+    for (int j = 0; j < kNV; j++) {
+      sc[r][j] = lane + static_cast<float>(j * kW) < limit ? sc[r][j] * scale : splat(-kInf);
+      mx = sc[r][j] > mx ? sc[r][j] : mx;  // NaN ignored, as maxLanes
+    }
+    const float bm = maxOf(mx);
+    mNew[r] = m[r] > bm ? m[r] : bm;
     // A row of -inf scores (from -inf inputs) would make mNew - mNew NaN; 0 keeps PyTorch's result.
-    if (mNew == -kInf) mNew = 0.f;
-    const float corr = vexp(m[r] - mNew);
-    float* ar = acc + r * Ev;
-    for (int64_t e = 0; e < Ev; e++) ar[e] *= corr;
-    for (int64_t c = 0; c < nr; c++) sr[c] = vexp(sr[c] - mNew);
-    l[r] = l[r] * corr + static_cast<float>(sumLanes(sr, nr));
-    m[r] = mNew;
+    if (mNew[r] == -kInf) mNew[r] = 0.f;
+    if (nr[r] == 0) mNew[r] = m[r];
+    diff[r] = m[r] - mNew[r];
+  }
+  const vec corr = vexpNonPositive(diff);
+  int64_t most = 0;
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+    most = imax(most, nr[r]);
+    const vec limit = splat(static_cast<float>(nr[r]));
+    vec sum = {};
+#pragma GCC unroll 4
+    for (int j = 0; j < kNV; j++) {
+      const vec p = lane + static_cast<float>(j * kW) < limit ? vexpNonPositive(sc[r][j] - mNew[r]) : vec{};
+      store(s + r * kBC + j * kW, p);
+      sum += p;
+    }
+    if (nr[r] == 0) continue;
+    // Until a row's first keys (m = -inf) its sum and output are still 0.
+    if (m[r] != mNew[r] && m[r] != -kInf) {
+      float* ar = acc + r * Ev;
+      for (int64_t e = 0; e < Ev; e++) ar[e] *= corr[r];
+      l[r] *= corr[r];
+    }
+    l[r] += sumOf(sum);
+    m[r] = mNew[r];
   }
   accumulateRows<R>(s, most, rowOf(a.v, b, h, j0), a.v.sl, acc, Ev, Ev);
 }
@@ -200,32 +285,40 @@ void forwardRows(const AttentionArgs& a, int64_t b, int64_t h, int64_t i0, int64
 }
 
 // Query rows [i, i + R) of head (b, h) against key block [j0, j0 + n): recomputes the
-// probabilities p from lse and accumulates dq (rows of E), dk and dv (the block's rows).
+// probabilities p from lse, writes them and ds (kBC columns, zero past each row's keys) for
+// the block's key and value gradients, and accumulates dq (rows of E).
 template <int R>
 void backwardTile(const AttentionArgs& a, int64_t b, int64_t h, int64_t i, int64_t j0, int64_t n, const float* kt,
-                  const float* vt, const float* lse, const float* D, float* p, float* ds, float* dq, float* dk, float* dv) {
+                  const float* vt, const float* lse, const float* D, float* p, float* ds, float* dq) {
   const float scale = a.scale;
-  const int64_t E = a.E, Ev = a.Ev;
-  const float* q = rowOf(a.q, b, h, i);
-  const float* g = rowOf(a.gO, b, h, i);
-  blockDots<R>(q, a.q.sl, kt, E, p);
-  blockDots<R>(g, a.gO.sl, vt, Ev, ds);
+  const int64_t E = a.E;
+  vec lane;  // 0, 1, …, kW - 1
+  for (int c = 0; c < kW; c++) lane[c] = static_cast<float>(c);
+  int64_t nr[R];
   int64_t most = 0;
   for (int r = 0; r < R; r++) {
-    float* pr = p + r * kBC;
-    float* dr = ds + r * kBC;
-    const int64_t nr = imax(0, imin(n, keyLimit(a, i + r) - j0));
-    most = imax(most, nr);
-    const float li = lse[i + r], di = D[i + r];
-    for (int64_t c = 0; c < nr; c++) {
-      pr[c] = vexp(pr[c] * scale - li);
-      dr[c] = scale * pr[c] * (dr[c] - di);
+    nr[r] = imax(0, imin(n, keyLimit(a, i + r) - j0));
+    most = imax(most, nr[r]);
+  }
+  // p = exp(scale·q·k - lse) and ds = scale·p·(gO·v - D), in registers, zero past each row's keys.
+  vec acc[R][kNV];
+  blockDotsInto<R>(rowOf(a.q, b, h, i), a.q.sl, kt, E, acc);
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+    const vec limit = splat(static_cast<float>(nr[r]));
+#pragma GCC unroll 4
+    for (int j = 0; j < kNV; j++) {
+      const vec pv = lane + static_cast<float>(j * kW) < limit ? vexpNonPositive(acc[r][j] * scale - lse[i + r]) : vec{};
+      store(p + r * kBC + j * kW, pv);
     }
-    for (int64_t c = nr; c < kBC; c++) pr[c] = dr[c] = 0.f;
+  }
+  blockDotsInto<R>(rowOf(a.gO, b, h, i), a.gO.sl, vt, a.Ev, acc);
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < kNV; j++) store(ds + r * kBC + j * kW, scale * load(p + r * kBC + j * kW) * (acc[r][j] - D[i + r]));
   }
   accumulateRows<R>(ds, most, rowOf(a.k, b, h, j0), a.k.sl, dq + i * E, E, E);
-  accumulateCols<R>(ds, most, q, a.q.sl, dk, E, E);
-  accumulateCols<R>(p, most, g, a.gO.sl, dv, Ev, Ev);
 }
 
 // All of head (b, h): one task owns its gk and gv, so nothing is shared between threads.
@@ -234,12 +327,9 @@ void backwardHead(const AttentionArgs& a, int64_t b, int64_t h) {
   float* kt = scratch(0, E * kBC);
   float* vt = scratch(1, Ev * kBC);
   float* dq = scratch(2, L * E);
-  float* dk = scratch(3, kBC * E);
-  float* dv = scratch(4, kBC * Ev);
-  float* buf = scratch(5, L + 2 * kR * kBC);
-  float* D = buf;
-  float* p = D + L;
-  float* ds = p + kR * kBC;
+  float* P = scratch(3, L * kBC);
+  float* dS = scratch(4, L * kBC);
+  float* D = scratch(5, L);
   const float* lse = a.lse + (b * a.heads + h) * L;
   // D_i = gO_i · O_i = sum_j P_ij gP_ij: the softmax backward's row term.
   for (int64_t i = 0; i < L; i++) D[i] = static_cast<float>(dotLanes(rowOf(a.gO, b, h, i), rowOf(a.o, b, h, i), Ev));
@@ -249,18 +339,15 @@ void backwardHead(const AttentionArgs& a, int64_t b, int64_t h) {
     const int64_t n = imin(kBC, blockLimit - j0);
     packTransposed(a.k, b, h, j0, n, E, kt);
     packTransposed(a.v, b, h, j0, n, Ev, vt);
-    for (int64_t j = 0; j < n * E; j++) dk[j] = 0.f;
-    for (int64_t j = 0; j < n * Ev; j++) dv[j] = 0.f;
     // Causal: rows before j0 - past see none of this block.
-    int64_t i = a.causal ? imax(0, j0 - a.past) : 0;
-    for (; i + kR <= L; i += kR) backwardTile<kR>(a, b, h, i, j0, n, kt, vt, lse, D, p, ds, dq, dk, dv);
-    for (; i < L; i++) backwardTile<1>(a, b, h, i, j0, n, kt, vt, lse, D, p, ds, dq, dk, dv);
-    for (int64_t c = 0; c < n; c++) {
-      float* gk = mutRowOf(a.gk, b, h, j0 + c);
-      for (int64_t e = 0; e < E; e++) gk[e] = dk[c * E + e];
-      float* gv = mutRowOf(a.gv, b, h, j0 + c);
-      for (int64_t e = 0; e < Ev; e++) gv[e] = dv[c * Ev + e];
-    }
+    const int64_t first = a.causal ? imin(L, imax(0, j0 - a.past)) : 0;
+    int64_t i = first;
+    for (; i + kR <= L; i += kR) backwardTile<kR>(a, b, h, i, j0, n, kt, vt, lse, D, P + (i - first) * kBC, dS + (i - first) * kBC, dq);
+    for (; i < L; i++) backwardTile<1>(a, b, h, i, j0, n, kt, vt, lse, D, P + (i - first) * kBC, dS + (i - first) * kBC, dq);
+    // gk = scale·dSᵀ·q and gv = Pᵀ·gO over the rows that see the block (dS holds the scale).
+    const int64_t rows = L - first;
+    productT(dS, rows, n, rowOf(a.q, b, h, first), a.q.sl, mutRowOf(a.gk, b, h, j0), a.gk.sl, E);
+    productT(P, rows, n, rowOf(a.gO, b, h, first), a.gO.sl, mutRowOf(a.gv, b, h, j0), a.gv.sl, Ev);
   }
   // Keys after every query's causal limit get no gradient.
   for (int64_t j = blockLimit; j < a.S; j++) {

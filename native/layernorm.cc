@@ -34,8 +34,10 @@ void normRow(const float* x, const float* w, const float* b, float* out, float* 
   }
 }
 
-// With xhat = (x - mu) * rstd and dy = g * w:  dx = rstd * (dy - mean(dy) - xhat * mean(dy * xhat))
-void gradRow(const float* g, const float* x, const float* w, float mu, float rs, float* gx, int64_t n) {
+// With xhat = (x - mu) * rstd and dy = g * w:  dx = rstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
+// With sw (and sb), also adds g * xhat (and g) into them, in the same pass over the row.
+void gradRow(const float* __restrict g, const float* __restrict x, const float* __restrict w, float mu, float rs,
+             float* __restrict gx, int64_t n, float* __restrict sw, float* __restrict sb) {
   // Both sums over eight double lanes each, which vectorises.
   double lDy[8] = {}, lDyXhat[8] = {};
   int64_t j = 0;
@@ -59,10 +61,20 @@ void gradRow(const float* g, const float* x, const float* w, float mu, float rs,
     sumDyXhat += static_cast<double>(dy) * xhat;
   }
   float mDy = static_cast<float>(sumDy / n), mDyXhat = static_cast<float>(sumDyXhat / n);
-  for (j = 0; j < n; j++) {
-    float xhat = (x[j] - mu) * rs;
-    float dy = w ? g[j] * w[j] : g[j];
-    gx[j] = rs * (dy - mDy - xhat * mDyXhat);
+  if (sw) {
+    for (j = 0; j < n; j++) {
+      float xhat = (x[j] - mu) * rs;
+      float dy = w ? g[j] * w[j] : g[j];
+      gx[j] = rs * (dy - mDy - xhat * mDyXhat);
+      sw[j] += g[j] * xhat;
+      sb[j] += g[j];
+    }
+  } else {
+    for (j = 0; j < n; j++) {
+      float xhat = (x[j] - mu) * rs;
+      float dy = w ? g[j] * w[j] : g[j];
+      gx[j] = rs * (dy - mDy - xhat * mDyXhat);
+    }
   }
 }
 
@@ -100,13 +112,8 @@ void layerNormBackward(const float* g, const float* x, const float* w, const flo
         const float* gr = g + r * cols;
         const float* xr = x + r * cols;
         float mu = mean[r], rs = rstd[r];
-        gradRow(gr, xr, w, mu, rs, gx + r * cols, cols);
-        if (sw) {
-          for (int64_t j = 0; j < cols; j++) {
-            sw[j] += gr[j] * ((xr[j] - mu) * rs);
-            sb[j] += gr[j];
-          }
-        } else if (sums) {
+        gradRow(gr, xr, w, mu, rs, gx + r * cols, cols, sw, sb);
+        if (!sw && sums) {
           for (int64_t j = 0; j < cols; j++) {
             if (gw) gw[j] += gr[j] * ((xr[j] - mu) * rs);
             if (gb) gb[j] += gr[j];

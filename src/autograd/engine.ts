@@ -1,5 +1,5 @@
 import { K } from "../backend/index.js";
-import { allocate, allocateUninit } from "../tensor/dtype.js";
+import { allocate, allocateUninit, dropRecycledStorage, recycleStorage } from "../tensor/dtype.js";
 import { fmtShape, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { noGrad } from "./grad_mode.js";
@@ -33,45 +33,67 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
   // Pending gradients that only the engine holds (its own sums, and the fresh results of rules
   // that promise them): later gradients are added into these in place.
   const owned = new Set<Tensor>();
-  noGrad(() => {
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      owned.delete(g); // a rule may pass g on to its inputs as it is
-      if (t.gradFn === null || t.retainsGrad) accumulateInto(t, g);
-      const node = t.gradFn;
-      if (!node) continue;
-      const only = node.inputs.length === 1 && node.inputs[0].requiresGrad ? node.inputs[0] : null;
-      const pending = only ? grads.get(only) : undefined;
-      if (pending && owned.has(pending) && node.canAddInto) {
-        node.addInto(g, pending);
-        if (!opts.retainGraph) node.release();
-        continue;
-      }
-      const inputGrads = node.apply(g);
+  // Once a rule has used an owned gradient and returned nothing that shares its storage, the
+  // storage is dead: later gradients of its size reuse it (see recycleStorage), until the end.
+  try {
+    noGrad(() => run(order, grads, owned, opts));
+  } finally {
+    dropRecycledStorage();
+  }
+}
+
+/** The reverse pass over `order` (see backward), in no-grad mode. */
+function run(order: Tensor[], grads: Map<Tensor, Tensor>, owned: Set<Tensor>, opts: BackwardOptions): void {
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const g = grads.get(t);
+    if (!g) continue;
+    grads.delete(t);
+    const mine = owned.delete(g); // a rule may pass g on to its inputs as it is
+    const node = t.gradFn;
+    // A leaf's first gradient that nothing else holds becomes its .grad without a copy.
+    if (!node && mine && t.grad === null && g.isContiguous()) t.grad = g;
+    else if (!node || t.retainsGrad) accumulateInto(t, g);
+    if (!node) continue;
+    const only = node.inputs.length === 1 && node.inputs[0].requiresGrad ? node.inputs[0] : null;
+    const pending = only ? grads.get(only) : undefined;
+    if (pending && owned.has(pending) && pending.isContiguous() && node.canAddInto) {
+      node.addInto(g, pending);
       if (!opts.retainGraph) node.release();
-      node.inputs.forEach((inp, k) => {
-        const ig = inputGrads[k];
-        if (!ig || !inp.requiresGrad) return;
-        if (!shapesEqual(ig.shape, inp.shape)) {
-          throw new Error(`backward: ${node.name} produced a gradient of shape ${fmtShape(ig.shape)} for an input of shape ${fmtShape(inp.shape)}`);
-        }
-        const prev = grads.get(inp);
-        if (!prev) {
-          grads.set(inp, ig);
-          if (node.freshGrads) owned.add(ig);
-        } else if (owned.has(prev)) {
-          K.binary("add", prev, ig, prev.shape, prev.data);
-        } else {
-          const s = sum(prev, ig);
-          owned.add(s);
-          grads.set(inp, s);
-        }
-      });
+      if (mine) recycleStorage(g.data);
+      continue;
     }
-  });
+    const inputGrads = node.apply(g);
+    if (!opts.retainGraph) node.release();
+    // An owned g that comes back as one view (a reshape's rule) stays owned as that view.
+    const aliases = mine ? inputGrads.filter((ig) => ig !== null && ig.data.buffer === g.data.buffer) : [];
+    const heir = aliases.length === 1 ? aliases[0] : null;
+    node.inputs.forEach((inp, k) => {
+      const ig = inputGrads[k];
+      if (!ig || !inp.requiresGrad) return;
+      if (!shapesEqual(ig.shape, inp.shape)) {
+        throw new Error(`backward: ${node.name} produced a gradient of shape ${fmtShape(ig.shape)} for an input of shape ${fmtShape(inp.shape)}`);
+      }
+      const prev = grads.get(inp);
+      const fresh = (node.freshGrads || ig === heir) && ownsStorage(ig);
+      if (!prev) {
+        grads.set(inp, ig);
+        if (fresh) owned.add(ig);
+      } else if (owned.has(prev) && prev.isContiguous()) {
+        K.binary("add", prev, ig, prev.shape, prev.data);
+        if (fresh) recycleStorage(ig.data);
+      } else if (fresh && ig.isContiguous()) {
+        K.binary("add", ig, prev, ig.shape, ig.data);
+        grads.set(inp, ig);
+        owned.add(ig);
+      } else {
+        const s = sum(prev, ig);
+        owned.add(s);
+        grads.set(inp, s);
+      }
+    });
+    if (mine && aliases.length === 0) recycleStorage(g.data);
+  }
 }
 
 /** Tensors reachable from root through gradFn, inputs before the ops that used them. */
@@ -96,6 +118,22 @@ function topoOrder(root: Tensor): Tensor[] {
     }
   }
   return order;
+}
+
+/**
+ * True when t covers its storage exactly once, in any order of dims (a fresh gradient stored
+ * transposed, as attention's): nothing outside t can live in it. In-place sums and adopted
+ * .grads also need it contiguous.
+ */
+function ownsStorage(t: Tensor): boolean {
+  if (t.offset !== 0 || t.data.length !== t.numel()) return false;
+  const dims = t.shape.map((n, d) => [n, t.strides[d]]).filter(([n]) => n !== 1).sort((a, b) => a[1] - b[1]);
+  let span = 1;
+  for (const [n, stride] of dims) {
+    if (stride !== span) return false;
+    span *= n;
+  }
+  return true;
 }
 
 function sum(a: Tensor, b: Tensor): Tensor {

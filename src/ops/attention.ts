@@ -113,7 +113,7 @@ function fusedAttention(q: Tensor, k: Tensor, v: Tensor, batch: Shape, scale: nu
     const [gq, gk, gv] = [headMajor(lead, geo, L, E), headMajor(lead, geo, S, E), headMajor(lead, geo, S, Ev)];
     K.attentionBackward(view4(q4), view4(k4), view4(v4), view4(out), view4(gc), lse, view4(gq), view4(gk), view4(gv), geo);
     return [gq, gk, gv];
-  });
+  }, { freshGrads: true });
   return nb > 2 ? reshape(y, [...batch, L, Ev]) : y;
 }
 

@@ -25,7 +25,7 @@ function unaryOp(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0): Tensor {
     const gx = uninitialized(x.shape);
     K.unaryBackward(op as DiffUnaryOp, f32(xc), out.data as Float32Array, f32(g), gx.data as Float32Array, n, p0, p1);
     return [gx];
-  });
+  }, { freshGrads: true });
 }
 
 function backwardName(op: string): string {

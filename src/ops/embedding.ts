@@ -37,7 +37,7 @@ export function embedding(input: Tensor, weight: Tensor, opts: EmbeddingOptions 
     K.indexAdd(f32(g), 1, num, dim, idx, gwd);
     if (pad !== null) gwd.fill(0, pad * dim, (pad + 1) * dim);
     return [gw];
-  });
+  }, { freshGrads: true });
 }
 
 /** One-hot encoding of int32 class indices: [...x.shape, numClasses] int32; numClasses -1 means max + 1. */

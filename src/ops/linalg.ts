@@ -156,11 +156,9 @@ function affine(name: string, x: Tensor, weight: Tensor, wTransposed: boolean, b
   const wd = f32(weight);
   const out = uninitialized([...x.shape.slice(0, -1), outF]);
   const od = out.data as Float32Array;
-  if (bias) {
-    // Bias rows by doubling (log2(rows) copies, not one set() per row), then accumulate x·w.
-    if (rows > 0) od.set(f32(bias), 0);
-    for (let filled = outF; filled < od.length; filled *= 2) od.copyWithin(filled, 0, Math.min(filled, od.length - filled));
-  }
+  // The bias in every row (a copy from a stride-0 view: one kernel call, threaded when
+  // large, where filling by doubling copyWithin ran on the main thread), then accumulate x·w.
+  if (bias && rows > 0) K.copy(new Tensor(f32(bias), [rows, outF], [0, 1]), new Tensor(od, [rows, outF]));
   K.gemm(1, rows, outF, inF, xd, 0, 0, false, wd, 0, 0, wTransposed, od, 0, 0, bias !== null);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(name, out, inputs, (g) => {
@@ -184,5 +182,5 @@ function affine(name: string, x: Tensor, weight: Tensor, wTransposed: boolean, b
       K.reduce("sum", gd, 0, 1, rows, outF, gb.data);
     }
     return bias ? [gx, gw, gb] : [gx, gw];
-  });
+  }, { freshGrads: true });
 }

@@ -148,7 +148,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     if (weight) grads.push(gw);
     if (bias) grads.push(gb);
     return grads;
-  });
+  }, { freshGrads: true });
 }
 
 /** Normalises [N, C, ...] over groups of C/numGroups channels (and all spatial positions), then a per-channel affine. */

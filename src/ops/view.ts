@@ -1,9 +1,9 @@
 import { K } from "../backend/index.js";
 import { record } from "../autograd/node.js";
-import type { DType } from "../tensor/dtype.js";
+import { type DType, recycleStorage } from "../tensor/dtype.js";
 import { type Shape, contiguousStrides, fmtShape, normDim, numel, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { alloc, contiguousData, sumToShape, uninitialized } from "./util.js";
+import { contiguousData, sumToShape, uninitialized } from "./util.js";
 
 /** A view sharing x's storage; only the ops in this file create views. */
 function viewOf(x: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
@@ -46,21 +46,55 @@ export function detach(x: Tensor): Tensor {
   return viewOf(x, x.shape, x.strides, x.offset);
 }
 
-/** A view with a new shape; x must be contiguous (use reshape otherwise). */
-export function view(x: Tensor, shape: Shape): Tensor {
-  const s = inferShape(x, shape, "view");
-  if (!x.isContiguous()) {
-    throw new Error(`view: input of shape ${fmtShape(x.shape)} is not contiguous; use reshape() or call contiguous() first`);
+/**
+ * Strides that let x's storage be read as `shape` (ATen's computeStride), or null when no
+ * view can: each run of x's dims that is contiguous within itself may be split or merged
+ * freely, so a split-off or transposed piece (GPT's heads) reshapes without a copy.
+ */
+function viewStrides(x: Tensor, shape: Shape): number[] | null {
+  if (x.ndim === 0 || x.numel() === 0) return contiguousStrides(shape);
+  const strides = new Array<number>(shape.length);
+  let v = shape.length - 1;
+  let base = x.strides[x.ndim - 1];
+  let chunk = 1;
+  let viewCount = 1;
+  for (let d = x.ndim - 1; d >= 0; d--) {
+    chunk *= x.shape[d];
+    // A run of dims ends where the next one out does not continue it.
+    if (d === 0 || (x.shape[d - 1] !== 1 && x.strides[d - 1] !== chunk * base)) {
+      while (v >= 0 && (viewCount < chunk || shape[v] === 1)) {
+        strides[v] = viewCount * base;
+        viewCount *= shape[v];
+        v--;
+      }
+      if (viewCount !== chunk) return null;
+      if (d > 0) {
+        base = x.strides[d - 1];
+        chunk = 1;
+        viewCount = 1;
+      }
+    }
   }
-  return record("ViewBackward", viewOf(x, s, contiguousStrides(s), x.offset), [x], (g) => [reshape(g, x.shape)]);
+  return v === -1 ? strides : null;
 }
 
-/** A view when x is contiguous, otherwise a copy, as torch.reshape. */
+/** A view with a new shape; x's strides must allow one (use reshape otherwise). */
+export function view(x: Tensor, shape: Shape): Tensor {
+  const s = inferShape(x, shape, "view");
+  const strides = viewStrides(x, s);
+  if (!strides) {
+    throw new Error(`view: input of shape ${fmtShape(x.shape)} is not contiguous; use reshape() or call contiguous() first`);
+  }
+  return record("ViewBackward", viewOf(x, s, strides, x.offset), [x], (g) => [reshape(g, x.shape)]);
+}
+
+/** A view when x's strides allow one, otherwise a copy, as torch.reshape. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   const s = inferShape(x, shape, "reshape");
   if (shapesEqual(s, x.shape)) return x;
-  const src = x.isContiguous() ? x : clone(x);
-  return record("ReshapeBackward", viewOf(src, s, contiguousStrides(s), src.offset), [src], (g) => [reshape(g, src.shape)]);
+  const strides = viewStrides(x, s);
+  const src = strides ? x : clone(x);
+  return record("ReshapeBackward", viewOf(src, s, strides ?? contiguousStrides(s), src.offset), [src], (g) => [reshape(g, src.shape)]);
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -174,7 +208,9 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
     return viewOf(full, shape, ws, full.offset + s * full.strides[d]);
   };
   return record("SliceBackward", out, [x], (g) => {
-    const gx = alloc(x.shape);
+    // Zeroed by hand: uninitialised storage may be a recycled gradient buffer, fresh memory is not.
+    const gx = uninitialized(x.shape);
+    gx.data.fill(0);
     K.copy(g, window(gx));
     return [gx];
   }, {
@@ -185,6 +221,7 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
       const sumWin = uninitialized(shape);
       K.binary("add", win, g, shape, sumWin.data);
       K.copy(sumWin, win);
+      recycleStorage(sumWin.data); // only this closure ever saw it
     },
   });
 }

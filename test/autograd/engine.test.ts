@@ -170,6 +170,82 @@ describe("gradients summed in place", () => {
     assertClose(x.grad!, want, { atol: 1e-5 });
   });
 
+  test("a leaf keeps a fresh gradient as its .grad and accumulates later ones into it", () => {
+    const x = randn([3, 4], { generator: g }).requiresGrad_();
+    const w = randn([4, 2], { generator: g }).requiresGrad_();
+    const b = zeros([2]).requiresGrad_();
+    const y = F.addmm(b, x, w);
+    y.sum().backward();
+    const [gw, gb] = [w.grad!, b.grad!];
+    assertClose(gb, [3, 3]);
+    assertClose(gw, x.detach().sum(0).unsqueeze(1).expand([4, 2]), { atol: 1e-5 });
+    F.addmm(b, x, w).mul(2).sum().backward();
+    assert.equal(w.grad, gw); // accumulated in place
+    assertClose(b.grad!, [9, 9]);
+    assertClose(w.grad!, x.detach().sum(0).unsqueeze(1).expand([4, 2]).mul(3), { atol: 1e-5 });
+  });
+
+  test("a fresh gradient arriving second takes the pass-through one in place", () => {
+    const x = randn([2, 3], { generator: g }).requiresGrad_();
+    const h = x.mul(1);
+    // add passes its gradient on as it is; layerNorm's is fresh.
+    h.add(F.layerNorm(h, 3).mul(tensor([1, 2, 3]))).sum().backward();
+    const xd = x.detach().requiresGrad_();
+    F.layerNorm(xd, 3).mul(tensor([1, 2, 3])).sum().backward();
+    assertClose(x.grad!, xd.grad!.add(1), { atol: 1e-5 });
+  });
+
+  test("recycled gradient storage (tensors of 16 KB and more) leaves every gradient as computed piecewise", () => {
+    // One MLP block on [8, 16, 64] rows, as GPT's: reshapes hand owned gradients on as views,
+    // dead ones are recycled for later gradients of the same size. Backward through the two
+    // halves separately (no storage outlives a backward call) must give the same gradients.
+    const r = new Generator(11);
+    const x = randn([8, 16, 64], { generator: r }).requiresGrad_();
+    const w1 = randn([64, 256], { generator: r }).mul(0.1).requiresGrad_();
+    const w2 = randn([256, 64], { generator: r }).mul(0.1).requiresGrad_();
+    const b1 = zeros([256]).requiresGrad_();
+    const lnw = ones([64]).requiresGrad_();
+    const first = (t: Tensor) => F.gelu(F.addmm(b1, F.layerNorm(t, 64, { weight: lnw }).reshape([-1, 64]), w1));
+    const second = (t: Tensor, h: Tensor) => t.add(F.matmul(h, w2).reshape([8, 16, 64]).mul(2)).square().sum();
+    second(x, first(x)).backward();
+    const full = [x, w1, w2, b1, lnw].map((p) => p.grad!.clone());
+    for (const p of [x, w1, w2, b1, lnw]) p.grad = null;
+    const h = first(x);
+    const hd = h.detach().requiresGrad_();
+    second(x, hd).backward();
+    h.backward(hd.grad!);
+    [x, w1, w2, b1, lnw].forEach((p, i) => assertClose(p.grad!, full[i], { atol: 1e-4, rtol: 1e-5 }));
+  });
+
+  test("an owned gradient handed on as a view is not recycled while the view is pending", () => {
+    // a's gradient arrives as a view of layerNorm's (through the reshape), then exp's fresh
+    // gradient of the same size (32 KB) is added into it: it must not get that view's storage.
+    const x = randn([8, 16, 64], { generator: g }).requiresGrad_();
+    const a = F.gelu(x);
+    a.exp().sum().add(F.layerNorm(a.reshape([128, 64]), 64).square().sum()).backward();
+    const ad = a.detach().requiresGrad_();
+    F.layerNorm(ad.reshape([128, 64]), 64).square().sum().backward();
+    const xr = x.detach().requiresGrad_();
+    F.gelu(xr).backward(ad.grad!.add(ad.detach().exp()));
+    assertClose(x.grad!, xr.grad!, { atol: 1e-5 });
+  });
+
+  test("attention's transposed fresh gradients stay owned through the heads' views and are recycled", () => {
+    // GPT's heads: split, reshape, transpose. gq/gk/gv are stored [B, T, H, dim] and reach
+    // the split as views; they are recycled after its pieces add them into one gradient.
+    const [B, T, H, D] = [2, 64, 2, 32];
+    const qkv = randn([B, T, 3 * H * D], { generator: g }).requiresGrad_();
+    const heads = (t: Tensor) => t.reshape([B, T, H, D]).transpose(1, 2);
+    const w = randn([B, H, T, D], { generator: g });
+    const [q, k, v] = F.split(qkv, H * D, 2).map(heads);
+    F.scaledDotProductAttention(q, k, v, { isCausal: true }).mul(w).sum().add(qkv.exp().sum()).backward();
+    const [qd, kd, vd] = F.split(qkv.detach(), H * D, 2).map((t) => heads(t).contiguous().requiresGrad_());
+    F.scaledDotProductAttention(qd, kd, vd, { isCausal: true }).mul(w).sum().backward();
+    const merge = (t: Tensor) => t.grad!.transpose(1, 2).reshape([B, T, H * D]);
+    const want = F.cat([merge(qd), merge(kd), merge(vd)], 2).add(qkv.detach().exp());
+    assertClose(qkv.grad!, want, { atol: 1e-4 });
+  });
+
   test("gradcheck through split, chunk and overlapping slices", () => {
     assertGradcheck((x: Tensor) => {
       const [a, b] = F.chunk(x, 2, 0);

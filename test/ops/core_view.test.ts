@@ -61,6 +61,14 @@ describe("view errors", () => {
     assert.throws(() => x.permute([0, 1, 1]), /permute: repeated dim/);
   });
 
+  test("gradcheck through reshapes that are views of strided tensors", () => {
+    const g = new Generator(5);
+    assertGradcheck((x: Tensor) => {
+      const [a, b] = F.split(x, 4, 2);  // [2, 3, 4] pieces of a [2, 3, 8] tensor
+      return a.reshape([2, 3, 2, 2]).transpose(1, 2).mul(b.reshape([2, 3, 2, 2]).transpose(1, 2).exp()).reshape([2, 2, 6]);
+    }, [uniform(g, [2, 3, 8])]);
+  });
+
   test("view of a non-contiguous tensor asks for reshape", () => {
     assert.throws(() => x.transpose(0, 1).view([6, 4]), /view: input of shape \[3, 2, 4\] is not contiguous; use reshape\(\)/);
   });

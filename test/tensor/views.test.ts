@@ -9,8 +9,15 @@ describe("views share storage", () => {
     for (const v of views) assert.equal(v.data, base.data);
     base.t().select(0, 1).fill_(-1); // column 1
     assert.deepEqual(base.tolist(), [[0, -1, 2, 3], [4, -1, 6, 7], [8, -1, 10, 11]]);
-    const copy = base.t().reshape([12]); // non-contiguous: reshape copies
+    const copy = base.t().reshape([12]); // no strides read the transpose as one row: reshape copies
     assert.notEqual(copy.data, base.data);
+    // A piece of a split (GPT's heads) reshapes in place, as torch.reshape.
+    const piece = base.slice(1, 2, 4);
+    const heads = piece.reshape([3, 2, 1]);
+    assert.equal(heads.data, base.data);
+    assert.deepEqual(heads.strides, [4, 1, 1]);
+    assert.deepEqual(heads.tolist(), [[[2], [3]], [[6], [7]], [[10], [11]]]);
+    assert.equal(base.t().unsqueeze(1).view([4, 3]).data, base.data);
     assert.notEqual(base.clone().data, base.data);
   });
 
