@@ -24,10 +24,36 @@ using ukr::NR;
 constexpr int64_t KC = 512;
 constexpr int64_t NC = 512;
 
-// Packs rows [i0, i0+rows) × k-range [p0, p0+kc) of a transposed A (stored k×m) as kc
-// groups of `rows` values, one masked vector move each.
-void packAT(const float* a, int64_t m, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* out) {
-  for (int64_t p = 0; p < kc; p++) ukr::copyShort(a + (p0 + p) * m + i0, rows, out + p * rows);
+// A transposed A is packed MC rows at a time (16 strips: 224 × 512 floats, 448 KB, which
+// stays in L2 beside the 1 MB block of B).
+constexpr int64_t MC = 16 * MR;
+
+// Floats between consecutive packed strips of a transposed A: MR*kc plus one cache line,
+// so that the strips do not start at the same offset in a page. Unpadded (MR*kc floats,
+// a multiple of 4 KB when kc is a multiple of 512/gcd(MR, 128)), the packing's writes to
+// the 16 strips all fell into one L1 set and evicted each other.
+inline int64_t stripStride(int64_t kc) { return MR * kc + 16; }
+
+// Packs rows [i0, i0+mc) × k-range [p0, p0+kc) of a transposed A (stored k×m) as strips
+// of MR rows, strip t at out + t*stripStride(kc), each kc groups of its rows. Row by row of
+// the stored matrix, so A is read sequentially, not a short run from another row at every
+// k step. A full group is moved as 16 floats, whose excess lands in the next groups
+// (written after it) or, from the last group, in the strip's padding: masked moves of
+// the MR floats alone, most of them across a cache line, took 3× as long.
+void packAT(const float* a, int64_t m, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
+  static_assert(MR <= 16, "a group is moved as 16 floats");
+  for (int64_t p = 0; p < kc; p++) {
+    const float* src = a + (p0 + p) * m + i0;
+    float* dst = out;
+    for (int64_t s = 0; s < mc; s += MR, dst += stripStride(kc)) {
+      int64_t rows = imin(MR, mc - s);
+      if (rows == MR && i0 + s + 16 <= m) {
+        std::memcpy(dst + p * MR, src + s, 16 * sizeof(float));
+      } else {
+        ukr::copyShort(src + s, rows, dst + p * rows);
+      }
+    }
+  }
 }
 
 struct DenseB {
@@ -97,7 +123,7 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
   int64_t kSlices = (k + KC - 1) / KC, kc0 = (k + kSlices - 1) / kSlices;
   int64_t nBlocks = (n1 - n0 + NC - 1) / NC;
   int64_t nc0 = ((n1 - n0 + nBlocks - 1) / nBlocks + NR - 1) / NR * NR;
-  float* aBuf = scratch(0, MR * kc0);
+  float* aBuf = scratch(0, transA ? imin(MC / MR, (m1 - m0 + MR - 1) / MR) * stripStride(kc0) : MR * kc0);
   float* bBuf = scratch(1, kc0 * nc0);
   for (int64_t jc = n0; jc < n1; jc += nc0) {
     int64_t nc = imin(nc0, n1 - jc);
@@ -105,26 +131,29 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
       int64_t kc = imin(kc0, k - pc);
       b.pack(b.ctx, pc, kc, jc, nc, bBuf);
       bool load = accumulate || pc > 0;
-      for (int64_t ic = m0; ic < m1; ic += MR) {
-        int64_t rows = imin(MR, m1 - ic);
-        // A is packed so each k step reads one contiguous group of `rows` values (rows of
-        // a row-major A read in place need a pointer each, and with k a multiple of 1024
-        // they alias in L1). Packing a row-major strip costs about a tenth of one tile's
-        // time, so a strip of fewer than 8 tiles reads it in place.
-        const float* ap = a + ic * k + pc;
-        TileFn<Panel> fn = kPackedTiles[rows - 1];
-        if (transA) {
-          packAT(a, m, ic, rows, pc, kc, aBuf);
-          ap = aBuf;
-        } else if (nc >= 8 * NR) {
-          ukr::packA(ap, k, rows, kc, aBuf);
-          ap = aBuf;
-        } else {
-          fn = kDirectTiles[rows - 1];
-        }
-        float* cRow = c + ic * ldc + jc;
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          fn(kc, ap, k, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
+      for (int64_t ib = m0; ib < m1; ib += MC) {
+        int64_t ibEnd = imin(m1, ib + MC);
+        if (transA) packAT(a, m, ib, ibEnd - ib, pc, kc, aBuf);
+        for (int64_t ic = ib; ic < ibEnd; ic += MR) {
+          int64_t rows = imin(MR, ibEnd - ic);
+          // A is packed so each k step reads one contiguous group of `rows` values (rows
+          // of a row-major A read in place need a pointer each, and with k a multiple of
+          // 1024 they alias in L1). Packing a row-major strip costs about a tenth of one
+          // tile's time, so a strip of fewer than 8 tiles reads it in place.
+          const float* ap = a + ic * k + pc;
+          TileFn<Panel> fn = kPackedTiles[rows - 1];
+          if (transA) {
+            ap = aBuf + (ic - ib) / MR * stripStride(kc);
+          } else if (nc >= 8 * NR) {
+            ukr::packA(ap, k, rows, kc, aBuf);
+            ap = aBuf;
+          } else {
+            fn = kDirectTiles[rows - 1];
+          }
+          float* cRow = c + ic * ldc + jc;
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            fn(kc, ap, k, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
+          }
         }
       }
     }
