@@ -35,22 +35,28 @@ constexpr int64_t MC = 16 * MR;
 inline int64_t stripStride(int64_t kc) { return MR * kc + 16; }
 
 // Packs rows [i0, i0+mc) × k-range [p0, p0+kc) of a transposed A (stored k×m) as strips
-// of MR rows, strip t at out + t*stripStride(kc), each kc groups of its rows. Row by row of
-// the stored matrix, so A is read sequentially, not a short run from another row at every
-// k step. A full group is moved as 16 floats, whose excess lands in the next groups
-// (written after it) or, from the last group, in the strip's padding: masked moves of
-// the MR floats alone, most of them across a cache line, took 3× as long.
+// of MR rows, strip t at out + t*stripStride(kc), each kc groups of its rows. Sixteen rows
+// of the stored matrix at a time (at most 16·MC floats, which stay in L1), strip by strip
+// within them: A's rows are read whole and each strip is written sequentially. (Strip by
+// strip over all of kc read a short run from another row of A at every step; row by row
+// over all strips kept 16 strips' writes in flight, each missing L1.) A full group is
+// moved as 16 floats, whose excess lands in the next group (written after it) or, from the
+// last group, in the strip's padding: masked moves of the MR floats alone, most of them
+// across a cache line, took 3× as long.
 void packAT(const float* a, int64_t m, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
   static_assert(MR <= 16, "a group is moved as 16 floats");
-  for (int64_t p = 0; p < kc; p++) {
-    const float* src = a + (p0 + p) * m + i0;
+  for (int64_t q = 0; q < kc; q += 16) {
+    int64_t qEnd = imin(kc, q + 16);
     float* dst = out;
     for (int64_t s = 0; s < mc; s += MR, dst += stripStride(kc)) {
       int64_t rows = imin(MR, mc - s);
-      if (rows == MR && i0 + s + 16 <= m) {
-        std::memcpy(dst + p * MR, src + s, 16 * sizeof(float));
-      } else {
-        ukr::copyShort(src + s, rows, dst + p * rows);
+      const float* src = a + (p0 + q) * m + i0 + s;
+      for (int64_t p = q; p < qEnd; p++, src += m) {
+        if (rows == MR && i0 + s + 16 <= m) {
+          std::memcpy(dst + p * MR, src, 16 * sizeof(float));
+        } else {
+          ukr::copyShort(src, rows, dst + p * rows);
+        }
       }
     }
   }
