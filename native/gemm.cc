@@ -315,15 +315,18 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
     sgemmSerial(m, n, k, a, transA, b, c, ldc, accumulate);
     return;
   }
-  // Each thread packs the operand panels it needs. A row-major A is read in place, so
-  // cutting along n costs nothing extra (each thread packs only its own columns of B)
-  // unless it leaves the threads clearly unequal shares; a transposed A is packed, so then
-  // cut along whichever of m and n has more micro-tiles.
+  // Each thread packs the operand panels it needs. A row-major A is read in place (or
+  // packed strip by strip), so cutting along n costs each thread a pass over all of A and
+  // its own columns of B; cutting along m, its own rows of A and all of B. So cut along n
+  // unless A is clearly the larger operand (m > 2n: the W4 products of 2048 rows, where
+  // each thread would read all of A for a few panels of columns) or cutting along n leaves the
+  // threads clearly unequal shares; a transposed A is packed, so then cut along whichever
+  // of m and n has more micro-tiles.
   int64_t mTiles = (m + MR - 1) / MR, nTiles = (n + NR - 1) / NR;
   auto imbalance = [threads](int64_t tiles) {  // 1 when the tiles divide evenly
     return static_cast<double>((tiles + threads - 1) / threads * threads) / static_cast<double>(tiles);
   };
-  bool byRows = transA ? mTiles >= nTiles : imbalance(nTiles) > imbalance(mTiles) + 0.1;
+  bool byRows = transA ? mTiles >= nTiles : m > 2 * n || imbalance(nTiles) > imbalance(mTiles) + 0.1;
   int64_t parts = imin(threads, byRows ? mTiles : nTiles);
   parallel(parts, [&](int64_t t) {
     if (byRows) {
