@@ -321,12 +321,14 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
   // unless A is clearly the larger operand (m > 2n: the W4 products of 2048 rows, where
   // each thread would read all of A for a few panels of columns) or cutting along n leaves the
   // threads clearly unequal shares; a transposed A is packed, so then cut along whichever
-  // of m and n has more micro-tiles.
+  // of m and n has more micro-tiles, unless that one divides clearly less evenly (the
+  // head's weight gradient, 65×128: 5 strips of rows make a 3:2 split, 4 panels 2:2).
   int64_t mTiles = (m + MR - 1) / MR, nTiles = (n + NR - 1) / NR;
   auto imbalance = [threads](int64_t tiles) {  // 1 when the tiles divide evenly
     return static_cast<double>((tiles + threads - 1) / threads * threads) / static_cast<double>(tiles);
   };
-  bool byRows = transA ? mTiles >= nTiles : m > 2 * n || imbalance(nTiles) > imbalance(mTiles) + 0.1;
+  bool byRows = transA ? mTiles >= nTiles && imbalance(mTiles) <= imbalance(nTiles) + 0.1
+                      : m > 2 * n || imbalance(nTiles) > imbalance(mTiles) + 0.1;
   int64_t parts = imin(threads, byRows ? mTiles : nTiles);
   parallel(parts, [&](int64_t t) {
     if (byRows) {
