@@ -25,13 +25,14 @@ constexpr int64_t KC = 512;
 constexpr int64_t NC = 512;
 
 // A transposed A is packed MC rows at a time (16 strips: 224 × 512 floats, 448 KB, which
-// stays in L2 beside the 1 MB block of B).
+// stays in L2 beside the 1 MB block of B). A row-major A is packed strip by strip; for it
+// the MC blocks only nest the loop over strips.
 constexpr int64_t MC = 16 * MR;
 
 // Floats between consecutive packed strips of a transposed A: MR*kc plus one cache line,
-// so that the strips do not start at the same offset in a page. Unpadded (MR*kc floats,
-// a multiple of 4 KB when kc is a multiple of 512/gcd(MR, 128)), the packing's writes to
-// the 16 strips all fell into one L1 set and evicted each other.
+// so that the strips do not start at the same offset in a page. Unpadded (MR*kc floats:
+// 7 pages exactly at kc = 512), the packing's writes to the 16 strips all fell into one
+// L1 set and evicted each other.
 inline int64_t stripStride(int64_t kc) { return MR * kc + 16; }
 
 // Packs rows [i0, i0+mc) × k-range [p0, p0+kc) of a transposed A (stored k×m) as strips
@@ -319,10 +320,10 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
   // packed strip by strip), so cutting along n costs each thread a pass over all of A and
   // its own columns of B; cutting along m, its own rows of A and all of B. So cut along n
   // unless A is clearly the larger operand (m > 2n: the W4 products of 2048 rows, where
-  // each thread would read all of A for a few panels of columns) or cutting along n leaves the
-  // threads clearly unequal shares; a transposed A is packed, so then cut along whichever
-  // of m and n has more micro-tiles, unless that one divides clearly less evenly (the
-  // head's weight gradient, 65×128: 5 strips of rows make a 3:2 split, 4 panels 2:2).
+  // each thread would read all of A for a few panels of columns) or cutting along n
+  // leaves the threads clearly unequal shares. A transposed A is packed, so then cut
+  // along whichever of m and n has more micro-tiles, unless that one divides clearly less
+  // evenly (the head's weight gradient, 65×128: 5 strips of rows split 3:2, 4 panels 2:2).
   int64_t mTiles = (m + MR - 1) / MR, nTiles = (n + NR - 1) / NR;
   auto imbalance = [threads](int64_t tiles) {  // 1 when the tiles divide evenly
     return static_cast<double>((tiles + threads - 1) / threads * threads) / static_cast<double>(tiles);
