@@ -1,5 +1,5 @@
 // GFLOP/s of the native GEMM on the shapes the workloads run (W1 square, W2 MLP batch 256,
-// W4 GPT) through the addon directly, no op or crossover around it.
+// W4 GPT training and generation) through the addon directly, no op or crossover around it.
 //   node bench/gemm-shapes.mjs [--threads N] [--only W2] [--shape m,n,k[,tA,tB]] [--addon a.node --addon b.node]
 // With several --addon files (copies of build/Release/lathe.node from different builds)
 // the variants are timed interleaved, sample by sample, so the load of a shared machine
@@ -35,6 +35,10 @@ for (const [i, o] of [[30, 128], [128, 64], [64, 1]]) {
 for (const [i, o] of [[128, 384], [128, 512], [512, 128]]) {
   shapes.push(["W4 fwd", 1, 2048, o, i, false, true], ["W4 dx", 1, 2048, i, o, false, false], ["W4 dw", 1, o, i, 2048, true, false]);
 }
+// The untied head (width 128 → 65 characters), then generation's batch-1 window forward
+// (T = 128 rows through the same layers).
+shapes.push(["W4 head", 1, 2048, 65, 128, false, true], ["W4 hdx", 1, 2048, 128, 65, false, false], ["W4 hdw", 1, 65, 128, 2048, true, false]);
+for (const [i, o] of [[128, 384], [128, 128], [128, 512], [512, 128], [128, 65]]) shapes.push(["W4 gen", 1, 128, o, i, false, true]);
 for (const spec of values("--shape")) {
   const [m, n, k, ta, tb] = spec.split(",").map(Number);
   shapes.push(["shape", 1, m, n, k, ta === 1, tb === 1]);

@@ -24,10 +24,43 @@ using ukr::NR;
 constexpr int64_t KC = 512;
 constexpr int64_t NC = 512;
 
-// Packs rows [i0, i0+rows) × k-range [p0, p0+kc) of a transposed A (stored k×m) as kc
-// groups of `rows` values, one masked vector move each.
-void packAT(const float* a, int64_t m, int64_t i0, int64_t rows, int64_t p0, int64_t kc, float* out) {
-  for (int64_t p = 0; p < kc; p++) ukr::copyShort(a + (p0 + p) * m + i0, rows, out + p * rows);
+// A transposed A is packed MC rows at a time (16 strips: 224 × 512 floats, 448 KB, which
+// stays in L2 beside the 1 MB block of B). A row-major A is packed strip by strip; for it
+// the MC blocks only nest the loop over strips.
+constexpr int64_t MC = 16 * MR;
+
+// Floats between consecutive packed strips of a transposed A: MR*kc plus one cache line,
+// so that the strips do not start at the same offset in a page. Unpadded (MR*kc floats:
+// 7 pages exactly at kc = 512), the packing's writes to the 16 strips all fell into one
+// L1 set and evicted each other.
+inline int64_t stripStride(int64_t kc) { return MR * kc + 16; }
+
+// Packs rows [i0, i0+mc) × k-range [p0, p0+kc) of a transposed A (stored k×m) as strips
+// of MR rows, strip t at out + t*stripStride(kc), each kc groups of its rows. Sixteen rows
+// of the stored matrix at a time (at most 16·MC floats, which stay in L1), strip by strip
+// within them: A's rows are read whole and each strip is written sequentially. (Strip by
+// strip over all of kc read a short run from another row of A at every step; row by row
+// over all strips kept 16 strips' writes in flight, each missing L1.) A full group is
+// moved as 16 floats, whose excess lands in the next group (written after it) or, from the
+// last group, in the strip's padding: masked moves of the MR floats alone, most of them
+// across a cache line, took 3× as long.
+void packAT(const float* a, int64_t m, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
+  static_assert(MR <= 16, "a group is moved as 16 floats");
+  for (int64_t q = 0; q < kc; q += 16) {
+    int64_t qEnd = imin(kc, q + 16);
+    float* dst = out;
+    for (int64_t s = 0; s < mc; s += MR, dst += stripStride(kc)) {
+      int64_t rows = imin(MR, mc - s);
+      const float* src = a + (p0 + q) * m + i0 + s;
+      for (int64_t p = q; p < qEnd; p++, src += m) {
+        if (rows == MR && i0 + s + 16 <= m) {
+          std::memcpy(dst + p * MR, src, 16 * sizeof(float));
+        } else {
+          ukr::copyShort(src, rows, dst + p * rows);
+        }
+      }
+    }
+  }
 }
 
 struct DenseB {
@@ -97,7 +130,7 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
   int64_t kSlices = (k + KC - 1) / KC, kc0 = (k + kSlices - 1) / kSlices;
   int64_t nBlocks = (n1 - n0 + NC - 1) / NC;
   int64_t nc0 = ((n1 - n0 + nBlocks - 1) / nBlocks + NR - 1) / NR * NR;
-  float* aBuf = scratch(0, MR * kc0);
+  float* aBuf = scratch(0, transA ? imin(MC / MR, (m1 - m0 + MR - 1) / MR) * stripStride(kc0) : MR * kc0);
   float* bBuf = scratch(1, kc0 * nc0);
   for (int64_t jc = n0; jc < n1; jc += nc0) {
     int64_t nc = imin(nc0, n1 - jc);
@@ -105,26 +138,29 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
       int64_t kc = imin(kc0, k - pc);
       b.pack(b.ctx, pc, kc, jc, nc, bBuf);
       bool load = accumulate || pc > 0;
-      for (int64_t ic = m0; ic < m1; ic += MR) {
-        int64_t rows = imin(MR, m1 - ic);
-        // A is packed so each k step reads one contiguous group of `rows` values (rows of
-        // a row-major A read in place need a pointer each, and with k a multiple of 1024
-        // they alias in L1). Packing a row-major strip costs about a tenth of one tile's
-        // time, so a strip of fewer than 8 tiles reads it in place.
-        const float* ap = a + ic * k + pc;
-        TileFn<Panel> fn = kPackedTiles[rows - 1];
-        if (transA) {
-          packAT(a, m, ic, rows, pc, kc, aBuf);
-          ap = aBuf;
-        } else if (nc >= 8 * NR) {
-          ukr::packA(ap, k, rows, kc, aBuf);
-          ap = aBuf;
-        } else {
-          fn = kDirectTiles[rows - 1];
-        }
-        float* cRow = c + ic * ldc + jc;
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          fn(kc, ap, k, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
+      for (int64_t ib = m0; ib < m1; ib += MC) {
+        int64_t ibEnd = imin(m1, ib + MC);
+        if (transA) packAT(a, m, ib, ibEnd - ib, pc, kc, aBuf);
+        for (int64_t ic = ib; ic < ibEnd; ic += MR) {
+          int64_t rows = imin(MR, ibEnd - ic);
+          // A is packed so each k step reads one contiguous group of `rows` values (rows
+          // of a row-major A read in place need a pointer each, and with k a multiple of
+          // 1024 they alias in L1). Packing a row-major strip costs about a tenth of one
+          // tile's time, so a strip of fewer than 8 tiles reads it in place.
+          const float* ap = a + ic * k + pc;
+          TileFn<Panel> fn = kPackedTiles[rows - 1];
+          if (transA) {
+            ap = aBuf + (ic - ib) / MR * stripStride(kc);
+          } else if (nc >= 8 * NR) {
+            ukr::packA(ap, k, rows, kc, aBuf);
+            ap = aBuf;
+          } else {
+            fn = kDirectTiles[rows - 1];
+          }
+          float* cRow = c + ic * ldc + jc;
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            fn(kc, ap, k, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
+          }
         }
       }
     }
@@ -280,15 +316,20 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
     sgemmSerial(m, n, k, a, transA, b, c, ldc, accumulate);
     return;
   }
-  // Each thread packs the operand panels it needs. A row-major A is read in place, so
-  // cutting along n costs nothing extra (each thread packs only its own columns of B)
-  // unless it leaves the threads clearly unequal shares; a transposed A is packed, so then
-  // cut along whichever of m and n has more micro-tiles.
+  // Each thread packs the operand panels it needs. A row-major A is read in place (or
+  // packed strip by strip), so cutting along n costs each thread a pass over all of A and
+  // its own columns of B; cutting along m, its own rows of A and all of B. So cut along n
+  // unless A is clearly the larger operand (m > 2n: the W4 products of 2048 rows, where
+  // each thread would read all of A for a few panels of columns) or cutting along n
+  // leaves the threads clearly unequal shares. A transposed A is packed, so then cut
+  // along whichever of m and n has more micro-tiles, unless that one divides clearly less
+  // evenly (the head's weight gradient, 65×128: 5 strips of rows split 3:2, 4 panels 2:2).
   int64_t mTiles = (m + MR - 1) / MR, nTiles = (n + NR - 1) / NR;
   auto imbalance = [threads](int64_t tiles) {  // 1 when the tiles divide evenly
     return static_cast<double>((tiles + threads - 1) / threads * threads) / static_cast<double>(tiles);
   };
-  bool byRows = transA ? mTiles >= nTiles : imbalance(nTiles) > imbalance(mTiles) + 0.1;
+  bool byRows = transA ? mTiles >= nTiles && imbalance(mTiles) <= imbalance(nTiles) + 0.1
+                      : m > 2 * n || imbalance(nTiles) > imbalance(mTiles) + 0.1;
   int64_t parts = imin(threads, byRows ? mTiles : nTiles);
   parallel(parts, [&](int64_t t) {
     if (byRows) {
