@@ -167,6 +167,92 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
   }
 }
 
+// A row-major A packed for a whole k slice at once, so that the column blocks (and the
+// threads) share it instead of each packing every strip again: at most this many floats
+// (8 MB) of strips at a time.
+constexpr int64_t kSharedAFloats = int64_t{1} << 21;
+
+// Strips [i0, i1) of rows (i0 - ib a multiple of MR) of k slice [pc, pc+kc) of a row-major
+// A, packed at out + (i - ib)/MR * stripStride(kc) as the micro-kernel reads them.
+void packStrips(const float* a, int64_t k, int64_t ib, int64_t i0, int64_t i1, int64_t pc, int64_t kc, float* out) {
+  for (int64_t ic = i0; ic < i1; ic += MR) {
+    ukr::packA(a + ic * k + pc, k, imin(MR, i1 - ic), kc, out + (ic - ib) / MR * stripStride(kc));
+  }
+}
+
+// C[ib:ibEnd, jc:jc+nc] (+)= A·B over k slice [pc, pc+kc), A's strips already packed at aP
+// (from row ib): packs the block of B, then runs each strip across its panels. The next
+// strip, which was packed a while ago (by another column block or thread) and so sits in
+// L3 or the other core's L2, is fetched into L2 a part per tile.
+void sweepStrips(const float* aP, int64_t ib, int64_t ibEnd, int64_t pc, int64_t kc, const BPacker& b, int64_t jc,
+                 int64_t nc, float* bBuf, float* c, int64_t ldc, bool load) {
+  b.pack(b.ctx, pc, kc, jc, nc, bBuf);
+  int64_t stride = stripStride(kc), panels = (nc + NR - 1) / NR;
+  for (int64_t ic = ib; ic < ibEnd; ic += MR) {
+    int64_t rows = imin(MR, ibEnd - ic);
+    const float* ap = aP + (ic - ib) / MR * stride;
+    const char* next = reinterpret_cast<const char*>(ap + stride);
+    int64_t nextLines = ic + MR < ibEnd ? (imin(MR, ibEnd - ic - MR) * kc * 4 + 63) / 64 : 0;
+    int64_t perTile = (nextLines + panels - 1) / panels;
+    float* cRow = c + ic * ldc + jc;
+    for (int64_t t = 0; t < panels; t++) {
+      for (int64_t l = t * perTile, lEnd = imin(nextLines, l + perTile); l < lEnd; l++) {
+        __builtin_prefetch(next + l * 64, 0, 2);
+      }
+      kPackedTiles[rows - 1](kc, ap, kc, Panel{bBuf + t * NR * kc}, cRow + t * NR, ldc, imin(NR, nc - t * NR), load);
+    }
+  }
+}
+
+// Splits sizes like block(): equal k slices of at most KC, equal column blocks of at
+// most NC rounded up to NR.
+inline int64_t sliceWidth(int64_t k) {
+  int64_t kSlices = (k + KC - 1) / KC;
+  return (k + kSlices - 1) / kSlices;
+}
+inline int64_t blockWidth(int64_t cols) {
+  int64_t nBlocks = (cols + NC - 1) / NC;
+  return ((cols + nBlocks - 1) / nBlocks + NR - 1) / NR * NR;
+}
+
+// C = A·B (or +=) for a row-major A, split along n between `parts` threads (1 = the
+// calling thread alone) that share each packed k slice of A: per slice, the threads pack
+// its strips between them, then each sweeps its own columns. Summation order per output
+// is block()'s.
+void sharedA(int64_t m, int64_t n, int64_t k, const float* a, const BPacker& b, float* c, int64_t ldc,
+             bool accumulate, int64_t parts) {
+  int64_t kc0 = sliceWidth(k);
+  int64_t chunk = imin(m, imax(MR, kSharedAFloats / stripStride(kc0) * MR));
+  float* aP = scratch(6, (chunk + MR - 1) / MR * stripStride(kc0));
+  for (int64_t pc = 0; pc < k; pc += kc0) {
+    int64_t kc = imin(kc0, k - pc);
+    bool load = accumulate || pc > 0;
+    for (int64_t ib = 0; ib < m; ib += chunk) {
+      int64_t ibEnd = imin(m, ib + chunk);
+      auto pack = [&](int64_t t) {
+        packStrips(a, k, ib, ib + alignedCut(ibEnd - ib, parts, t, MR), ib + alignedCut(ibEnd - ib, parts, t + 1, MR), pc,
+                   kc, aP);
+      };
+      auto sweep = [&](int64_t t) {
+        int64_t n0 = alignedCut(n, parts, t, NR), n1 = alignedCut(n, parts, t + 1, NR);
+        if (n0 >= n1) return;
+        int64_t nc0 = blockWidth(n1 - n0);
+        float* bBuf = scratch(1, kc0 * nc0);
+        for (int64_t jc = n0; jc < n1; jc += nc0) {
+          sweepStrips(aP, ib, ibEnd, pc, kc, b, jc, imin(nc0, n1 - jc), bBuf, c, ldc, load);
+        }
+      };
+      if (parts == 1) {
+        pack(0);
+        sweep(0);
+      } else {
+        parallel(parts, pack);
+        parallel(parts, sweep);
+      }
+    }
+  }
+}
+
 // Below AVX-512 GCC warns that passing a 64-byte vector by value has no stable ABI; these
 // helpers are internal to this translation unit.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -299,6 +385,11 @@ int64_t tileRows() { return MR; }
 
 void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
                  bool accumulate) {
+  // Several column blocks would each pack all of a row-major A again.
+  if (!transA && k > 0 && m > 0 && n > NC && blockWidth(n) >= 8 * NR) {
+    sharedA(m, n, k, a, b, c, ldc, accumulate, 1);
+    return;
+  }
   block(m, n, k, a, transA, b, c, ldc, accumulate, 0, m, 0, n);
 }
 
@@ -331,6 +422,10 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
   bool byRows = transA ? mTiles >= nTiles && imbalance(mTiles) <= imbalance(nTiles) + 0.1
                       : m > 2 * n || imbalance(nTiles) > imbalance(mTiles) + 0.1;
   int64_t parts = imin(threads, byRows ? mTiles : nTiles);
+  if (!byRows && !transA && blockWidth(n / parts) >= 8 * NR) {
+    sharedA(m, n, k, a, b, c, ldc, accumulate, parts);
+    return;
+  }
   parallel(parts, [&](int64_t t) {
     if (byRows) {
       block(m, n, k, a, transA, b, c, ldc, accumulate, alignedCut(m, parts, t, MR), alignedCut(m, parts, t + 1, MR), 0, n);
