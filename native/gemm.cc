@@ -6,8 +6,6 @@
 // products (m or n = 1) take vector loops instead (skinny()).
 #include "gemm.h"
 
-#include <sched.h>
-
 #include <cstdlib>
 #include <utility>
 
@@ -169,113 +167,6 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
   }
 }
 
-// Splits sizes like block(): equal k slices of at most KC, equal column blocks of at
-// most NC rounded up to NR.
-inline int64_t sliceWidth(int64_t k) {
-  int64_t kSlices = (k + KC - 1) / KC;
-  return (k + kSlices - 1) / kSlices;
-}
-inline int64_t blockWidth(int64_t cols) {
-  int64_t nBlocks = (cols + NC - 1) / NC;
-  return ((cols + nBlocks - 1) / nBlocks + NR - 1) / NR * NR;
-}
-
-// A row-major A packed once per product and shared: the column blocks, and the threads
-// (which split C by columns), would otherwise each pack every strip of A again. Whoever
-// reaches a strip first packs it, into its own place in a buffer that holds all of A, and
-// uses it at once from L1 as block() does; everyone after reads the packed copy. A strip
-// being packed by the other thread is waited for (a few microseconds). At most this many
-// floats (16 MB) of packed A; larger products take block().
-constexpr int64_t kSharedAFloats = int64_t{1} << 22;
-
-struct SharedA {
-  const float* a;
-  int64_t m, k, kc0, strips;
-  float* buf;
-  int32_t* state;  // per (slice, strip): 0 free, 1 being packed, 2 packed
-};
-
-inline int64_t sharedAFloats(int64_t m, int64_t k) {
-  int64_t kc0 = sliceWidth(k);
-  return (k + kc0 - 1) / kc0 * ((m + MR - 1) / MR) * stripStride(kc0);
-}
-
-// Strip s (rows s*MR...) of k slice q = pc / kc0, packed.
-const float* strip(const SharedA& sa, int64_t q, int64_t s, int64_t pc, int64_t kc) {
-  int64_t id = q * sa.strips + s;
-  float* dst = sa.buf + id * stripStride(sa.kc0);
-  int32_t* st = sa.state + id;
-  if (__atomic_load_n(st, __ATOMIC_ACQUIRE) == 2) return dst;
-  int32_t expected = 0;
-  if (__atomic_compare_exchange_n(st, &expected, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-    int64_t i0 = s * MR;
-    ukr::packA(sa.a + i0 * sa.k + pc, sa.k, imin(MR, sa.m - i0), kc, dst);
-    __atomic_store_n(st, 2, __ATOMIC_RELEASE);
-    return dst;
-  }
-  for (int spins = 0; __atomic_load_n(st, __ATOMIC_ACQUIRE) != 2; spins++) {
-    if (spins >= 64) sched_yield();  // the packer may have been preempted
-  }
-  return dst;
-}
-
-// C[:, n0:n1] (+)= A·B with A's strips from `sa`. Thread t of `parts` walks the strips
-// from the top (t even) or the bottom (t odd), so two threads pack about half each and
-// then read the other's without waiting. The summation order per output is block()'s.
-void sweepShared(const SharedA& sa, int64_t n, int64_t k, const BPacker& b, float* c, int64_t ldc, bool accumulate,
-                 int64_t n0, int64_t n1, bool reverse) {
-  int64_t nc0 = blockWidth(n1 - n0), kc0 = sa.kc0;
-  float* bBuf = scratch(1, kc0 * nc0);
-  (void)n;
-  for (int64_t pc = 0, q = 0; pc < k; pc += kc0, q++) {
-    int64_t kc = imin(kc0, k - pc);
-    bool load = accumulate || pc > 0;
-    for (int64_t jc = n0; jc < n1; jc += nc0) {
-      int64_t nc = imin(nc0, n1 - jc), panels = (nc + NR - 1) / NR;
-      b.pack(b.ctx, pc, kc, jc, nc, bBuf);
-      for (int64_t u = 0; u < sa.strips; u++) {
-        int64_t s = reverse ? sa.strips - 1 - u : u;
-        int64_t ic = s * MR, rows = imin(MR, sa.m - ic);
-        const float* ap = strip(sa, q, s, pc, kc);
-        float* cRow = c + ic * ldc + jc;
-        // The next strip, when already packed (by an earlier column block or the other
-        // thread), sits in L3 or the other core's L2: fetch it into L2 a part per tile.
-        int64_t sn = reverse ? s - 1 : s + 1, lines = 0;
-        const char* next = nullptr;
-        if (sn >= 0 && sn < sa.strips && __atomic_load_n(sa.state + q * sa.strips + sn, __ATOMIC_RELAXED) == 2) {
-          next = reinterpret_cast<const char*>(sa.buf + (q * sa.strips + sn) * stripStride(kc0));
-          lines = (imin(MR, sa.m - sn * MR) * kc * 4 + 63) / 64;
-        }
-        int64_t perTile = (lines + panels - 1) / panels;
-        for (int64_t t = 0; t < panels; t++) {
-          for (int64_t l = t * perTile, lEnd = imin(lines, l + perTile); l < lEnd; l++) {
-            __builtin_prefetch(next + l * 64, 0, 2);
-          }
-          kPackedTiles[rows - 1](kc, ap, kc, Panel{bBuf + t * NR * kc}, cRow + t * NR, ldc, imin(NR, nc - t * NR), load);
-        }
-      }
-    }
-  }
-}
-
-// C = A·B (or +=) for a row-major A, split along n between `parts` threads (1: the
-// calling thread alone).
-void sharedA(int64_t m, int64_t n, int64_t k, const float* a, const BPacker& b, float* c, int64_t ldc,
-             bool accumulate, int64_t parts) {
-  int64_t kc0 = sliceWidth(k), strips = (m + MR - 1) / MR, slices = (k + kc0 - 1) / kc0;
-  // The states after the packed strips (int32 and float are the same size).
-  float* buf = scratch(6, sharedAFloats(m, k) + slices * strips);
-  SharedA sa{a, m, k, kc0, strips, buf, reinterpret_cast<int32_t*>(buf + sharedAFloats(m, k))};
-  std::memset(sa.state, 0, sizeof(int32_t) * slices * strips);
-  if (parts == 1) {
-    sweepShared(sa, n, k, b, c, ldc, accumulate, 0, n, false);
-    return;
-  }
-  parallel(parts, [&](int64_t t) {
-    sweepShared(sa, n, k, b, c, ldc, accumulate, alignedCut(n, parts, t, NR), alignedCut(n, parts, t + 1, NR), t % 2 == 1);
-  });
-}
-
 // Below AVX-512 GCC warns that passing a 64-byte vector by value has no stable ABI; these
 // helpers are internal to this translation unit.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -408,11 +299,6 @@ int64_t tileRows() { return MR; }
 
 void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
                  bool accumulate) {
-  // Several column blocks would each pack all of a row-major A again.
-  if (!transA && k > 0 && m > 0 && n > NC && blockWidth(n) >= 8 * NR && sharedAFloats(m, k) <= kSharedAFloats) {
-    sharedA(m, n, k, a, b, c, ldc, accumulate, 1);
-    return;
-  }
   block(m, n, k, a, transA, b, c, ldc, accumulate, 0, m, 0, n);
 }
 
@@ -445,10 +331,6 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
   bool byRows = transA ? mTiles >= nTiles && imbalance(mTiles) <= imbalance(nTiles) + 0.1
                       : m > 2 * n || imbalance(nTiles) > imbalance(mTiles) + 0.1;
   int64_t parts = imin(threads, byRows ? mTiles : nTiles);
-  if (!byRows && !transA && blockWidth(n / parts) >= 8 * NR && sharedAFloats(m, k) <= kSharedAFloats) {
-    sharedA(m, n, k, a, b, c, ldc, accumulate, parts);
-    return;
-  }
   parallel(parts, [&](int64_t t) {
     if (byRows) {
       block(m, n, k, a, transA, b, c, ldc, accumulate, alignedCut(m, parts, t, MR), alignedCut(m, parts, t + 1, MR), 0, n);

@@ -169,7 +169,7 @@ float* scratch(int slot, int64_t n) {
     int64_t cap = 0;
   };
   // Leaked with the thread: pool threads live as long as the process.
-  static thread_local Buffer buffers[7];
+  static thread_local Buffer buffers[6];
   Buffer& b = buffers[slot];
   if (n > b.cap) {
     std::free(b.p);

@@ -20,6 +20,6 @@ void parallelFor(int64_t tasks, TaskFn fn, void* ctx);  // tasks < 2^32
 
 // A 64-byte-aligned buffer of at least n floats owned by the calling thread and reused by
 // its later calls; `slot` tells apart buffers a thread needs at the same time.
-float* scratch(int slot, int64_t n);  // slot < 7
+float* scratch(int slot, int64_t n);  // slot < 6
 
 }  // namespace lathe
