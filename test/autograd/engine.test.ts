@@ -246,11 +246,28 @@ describe("gradients summed in place", () => {
     assertClose(qkv.grad!, want, { atol: 1e-4 });
   });
 
+  test("selects of every piece of a middle dim, in any order, with and without a piece left out", () => {
+    // GPT's qkv: [B, T, 3, H, D] read as three selects of dim 2; the first gradient to arrive
+    // zeroes only the margins around its window, the others add into their windows in place.
+    const qkv = randn([2, 5, 3, 2, 4], { generator: g }).requiresGrad_();
+    const w = randn([2, 5, 2, 4], { generator: g });
+    for (const order of [[0, 1, 2], [2, 0, 1], [1, 2], [0, 2], [1]]) {
+      qkv.grad = null;
+      let y = qkv.sum().mul(0);
+      for (const i of order) y = y.add(qkv.select(2, i).mul(w.add(i)).sum());
+      y.backward();
+      const want = zeros([2, 5, 3, 2, 4]);
+      for (const i of order) want.select(2, i).copy_(w.add(i));
+      assertClose(qkv.grad!, want, { atol: 1e-6 });
+    }
+  });
+
   test("gradcheck through split, chunk and overlapping slices", () => {
     assertGradcheck((x: Tensor) => {
       const [a, b] = F.chunk(x, 2, 0);
       return a.mul(b).add(x.slice(0, 1, 3).sum()).add(x.slice(0, 0, 2).exp());
     }, [uniform(g, [4, 3])]);
+    assertGradcheck((x: Tensor) => x.select(1, 1).mul(x.select(1, 2).exp()).add(x.select(1, 0).select(1, 1).unsqueeze(1)), [uniform(g, [3, 4, 2])]);
   });
 });
 
