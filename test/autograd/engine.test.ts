@@ -262,6 +262,32 @@ describe("gradients summed in place", () => {
     }
   });
 
+  test("storage recycled by one backward and reused by the next forward leaves held gradients alone", () => {
+    // Buffers of 16 KB and more: the dead gradients of a backward call stay on offer (weakly)
+    // to later allocations of their size, so the gradients and outputs still held must never be
+    // among them.
+    const run = (seed: number) => {
+      const gen = new Generator(seed);
+      const x = randn([64, 3 * 96], { generator: gen }).requiresGrad_();
+      const w = randn([96, 96], { generator: gen }).requiresGrad_();
+      const [a, b, c] = F.split(x, 96, 1);
+      const h = F.matmul(a.mul(b), w).tanh().add(c.exp());
+      const out = h.mul(h).sum();
+      out.backward();
+      return { x, w, h: h.detach(), gx: x.grad!.clone(), gw: w.grad!.clone() };
+    };
+    const first = run(1);
+    for (let seed = 2; seed < 5; seed++) {
+      const other = run(seed);
+      assert.notDeepEqual(other.gx.toArray(), first.gx.toArray());
+    }
+    assertClose(first.x.grad!, first.gx, { atol: 0 });
+    assertClose(first.w.grad!, first.gw, { atol: 0 });
+    const again = run(1);
+    assertClose(again.gx, first.gx, { atol: 0 });
+    assertClose(again.h, first.h, { atol: 0 });
+  });
+
   test("gradcheck through split, chunk and overlapping slices", () => {
     assertGradcheck((x: Tensor) => {
       const [a, b] = F.chunk(x, 2, 0);
