@@ -288,6 +288,28 @@ describe("gradients summed in place", () => {
     assertClose(again.h, first.h, { atol: 0 });
   });
 
+  test("a residual stream: gradients an add hands to both inputs are recycled only once both are used", () => {
+    // x = x + tanh(x·w) three times: each add's rule passes its gradient to both inputs as it
+    // is, and that storage may be reused once both have used it. Rows are independent, so the
+    // gradient must equal the one computed a few rows at a time (pieces under the 16 KB that
+    // storage reuse starts at).
+    const gen = new Generator(9);
+    const x0 = randn([96, 64], { generator: gen });
+    const ws = [0, 1, 2].map(() => randn([64, 64], { generator: gen }).mul(0.2).requiresGrad_());
+    const grad = (x: Tensor) => {
+      const leaf = x.detach().requiresGrad_();
+      let h = leaf;
+      for (const w of ws) h = h.add(F.matmul(h, w).tanh());
+      h.mul(h).sum().backward();
+      return leaf.grad!;
+    };
+    const whole = grad(x0);
+    const pieces = F.cat([0, 1, 2, 3, 4, 5].map((i) => grad(x0.narrow(0, 16 * i, 16))), 0);
+    assertClose(whole, pieces, { atol: 1e-4, rtol: 1e-5 });
+    const again = grad(x0);
+    assertClose(again, whole, { atol: 0 });
+  });
+
   test("gradcheck through split, chunk and overlapping slices", () => {
     assertGradcheck((x: Tensor) => {
       const [a, b] = F.chunk(x, 2, 0);
