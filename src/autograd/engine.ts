@@ -34,7 +34,8 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
   // that promise them): later gradients are added into these in place.
   const owned = new Set<Tensor>();
   // Once a rule has used an owned gradient and returned nothing that shares its storage, the
-  // storage is dead: later gradients of its size reuse it (see recycleStorage), until the end.
+  // storage is dead: later gradients of its size reuse it (see recycleStorage); when the call
+  // ends, what is left is offered weakly to the next forward's allocations.
   try {
     noGrad(() => run(order, grads, owned, opts));
   } finally {
