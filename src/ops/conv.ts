@@ -187,17 +187,19 @@ function biasGrad(gd: Float32Array, geo: Conv2dGeometry): Tensor {
 }
 
 /**
- * A buffer for full-size convolution outputs and gradients that live within one call
- * (conv2dPooledTrain): kept between calls, so a training step allocates none of them.
- * Only what fits in kScratchMax floats is kept.
+ * Buffers for what lives within one call of conv2dPooledTrain or its backward rule: slot 0
+ * the full-size convolution output, then its gradient; slot 1 the ReLU-masked pooled
+ * gradient. Kept between calls, so a training step allocates none of them; only what fits
+ * in kScratchMax floats is kept.
  */
-let scratch: Float32Array | null = null;
+const scratch: (Float32Array | null)[] = [null, null];
 const kScratchMax = 1 << 24;
 
-function scratchOf(n: number): Float32Array {
+function scratchOf(slot: number, n: number): Float32Array {
   if (n > kScratchMax) return allocateUninit("float32", n) as Float32Array;
-  if (!scratch || scratch.length < n) scratch = new Float32Array(n);
-  return scratch.subarray(0, n);
+  let s = scratch[slot];
+  if (!s || s.length < n) s = scratch[slot] = new Float32Array(n);
+  return s.subarray(0, n);
 }
 
 /**
@@ -222,22 +224,23 @@ function conv2dPooledTrain(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2
   const out = uninitialized([geo.n, geo.cOut, pgeo.outH, pgeo.outW]);
   const od = out.data as Float32Array;
   const indices = allocateUninit("int32", od.length) as Int32Array;
-  const full = scratchOf(fullSize);
+  const full = scratchOf(0, fullSize);
   K.conv2d(xd, wd, bias ? f32(bias) : null, full, geo, relu ? { relu, pool: 1 } : undefined);
   K.maxPool2d(full, od, indices, pgeo);
+  if (fullSize > kScratchMax) recycleStorage(full);
   const inputs = bias ? [x, w, bias] : [x, w];
   return record(relu ? "ConvolutionReluMaxPoolBackward" : "ConvolutionMaxPoolBackward", out, inputs, (g) => {
     let gp = f32(g);
     let masked: Float32Array | null = null;
     if (relu) {
       // relu's gradient from its output, on the pooled values: g where out > 0.
-      masked = allocateUninit("float32", od.length) as Float32Array;
+      masked = scratchOf(1, od.length);
       K.unaryBackward("relu", od, od, gp, masked, od.length, 0, 0);
       gp = masked;
     }
-    const gd = scratchOf(fullSize);
+    const gd = scratchOf(0, fullSize);
     K.maxPool2dBackward(gp, indices, gd, pgeo);
-    if (masked) recycleStorage(masked);
+    if (masked && od.length > kScratchMax) recycleStorage(masked);
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
