@@ -628,18 +628,29 @@ void convLanes(const float* x, const float* xEnd, const ForwardPlan& f, int64_t 
     for (int64_t px = 0; px < pw; px++) {
       for (int64_t v = 0; v < V; v++) {
         Vec m = Vec{};
+        IVec at = IVec{};
         for (int64_t i = 0; i < k; i++) {
           for (int64_t j = 0; j < k; j++) {
             Vec a = lanes[(py * k + i) * ldo + (px * k + j) * V + v];
             if (bias) a += b[v];
             if (ep.relu) a = relu(a);
-            m = i == 0 && j == 0 ? a : maxNan(m, a);
+            if (ep.indices) {
+              // The first maximum (ReLU leaves no NaN): the same value as maxNan's.
+              IVec take = i == 0 && j == 0 ? ~IVec{} : a > m;
+              m = take ? a : m;
+              at = take ? IVec{} + static_cast<int32_t>((py * k + i) * g.outW + px * k + j) : at;
+            } else {
+              m = i == 0 && j == 0 ? a : maxNan(m, a);
+            }
           }
         }
         float t[kLanes];
         storev(t, m);
-        float* o = out + v * kLanes * ph * pw + py * pw + px;
-        for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) o[l * ph * pw] = t[l];
+        int64_t o = v * kLanes * ph * pw + py * pw + px;
+        for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) out[o + l * ph * pw] = t[l];
+        if (ep.indices) {
+          for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) ep.indices[o + l * ph * pw] = at[l];
+        }
       }
     }
   }
@@ -692,12 +703,14 @@ void conv2d(const float* x, const float* w, const float* bias, float* out, const
       const float* wg = w + gi * d.cOutG * d.kSize;
       const float* bg = bias ? bias + gi * d.cOutG : nullptr;
       float* og = out + (b * g.cOut + gi * d.cOutG) * outPlane;
+      ConvEpilogue e = ep;  // with this image and group's indices
+      if (e.indices) e.indices += (b * g.cOut + gi * d.cOutG) * outPlane;
       if (lanes) {
-        convLanes(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, ep, og, g, d);
+        convLanes(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, e, og, g, d);
         continue;
       }
       if (shifted) {
-        convShifted(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, ep, og, limit, g, d);
+        convShifted(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, e, og, limit, g, d);
         continue;
       }
       float* dst = plain ? og : scratch(5, d.cOutG * d.plane + kEpilogueSlack);
@@ -713,7 +726,7 @@ void conv2d(const float* x, const float* w, const float* bias, float* out, const
         }
       }
       if (!plain) {
-        convEpilogue(dst, d.plane, g.outW, d.cOutG, bg, ep, og, limit, g);
+        convEpilogue(dst, d.plane, g.outW, d.cOutG, bg, e, og, limit, g);
       } else if (bg) {
         for (int64_t co = 0; co < d.cOutG; co++) {
           float* o = og + co * d.plane;

@@ -204,13 +204,15 @@ function scratchOf(slot: number, n: number): Float32Array {
 
 /**
  * maxPool2d(relu?(conv(x)), pool) while recording, as one op with the values and gradients
- * of the three: the convolution (with its ReLU) writes a full-size output that lives only
- * until the pooling kernel has taken its maxima and their positions, and the backward pass
- * masks the pooled gradient by ReLU's rule (the pooled value is the full-size value at the
- * maximum's position, so `out > 0` is the same test), scatters it to the maxima's
- * positions, then runs the convolution's backward kernels on that. Full-size tensors
- * neither kept from forward to backward nor allocated per call; the ReLU mask is a quarter
- * of the size (2×2 pooling).
+ * of the three. With ReLU the convolution kernel pools as it goes and writes the maxima's
+ * positions (maxPool2d's indices: the first maximum of relu(conv + bias) in window order),
+ * so no full-size output is written; without, the convolution writes a full-size output
+ * into a kept buffer, dead once maxPool2d has taken its maxima and their positions. The
+ * backward pass masks the pooled gradient by ReLU's rule (the pooled value is the
+ * full-size value at the maximum's position, so `out > 0` is the same test), scatters it
+ * to the maxima's positions (into the kept buffer), then runs the convolution's backward
+ * kernels on that. No full-size tensor is kept from forward to backward or allocated per
+ * call; the ReLU mask is a quarter of the size (2×2 pooling).
  */
 function conv2dPooledTrain(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometry, relu: boolean, pool: number): Tensor {
   const xd = f32(x);
@@ -224,10 +226,15 @@ function conv2dPooledTrain(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2
   const out = uninitialized([geo.n, geo.cOut, pgeo.outH, pgeo.outW]);
   const od = out.data as Float32Array;
   const indices = allocateUninit("int32", od.length) as Int32Array;
-  const full = scratchOf(0, fullSize);
-  K.conv2d(xd, wd, bias ? f32(bias) : null, full, geo, relu ? { relu, pool: 1 } : undefined);
-  K.maxPool2d(full, od, indices, pgeo);
-  if (fullSize > kScratchMax) recycleStorage(full);
+  if (relu) {
+    // The kernel pools as it goes and writes the maxima's positions.
+    K.conv2d(xd, wd, bias ? f32(bias) : null, od, geo, { relu, pool, indices });
+  } else {
+    const full = scratchOf(0, fullSize);
+    K.conv2d(xd, wd, bias ? f32(bias) : null, full, geo);
+    K.maxPool2d(full, od, indices, pgeo);
+    if (fullSize > kScratchMax) recycleStorage(full);
+  }
   const inputs = bias ? [x, w, bias] : [x, w];
   return record(relu ? "ConvolutionReluMaxPoolBackward" : "ConvolutionMaxPoolBackward", out, inputs, (g) => {
     let gp = f32(g);
