@@ -602,6 +602,38 @@ bool useLanes(const ConvGeometry& g, const Dims& d) {
   return 1.1 * static_cast<double>(vectors * g.outH * g.outW) < wide;
 }
 
+// convLanes' epilogue with ReLU, pooling and the maxima's positions (ep.indices): the
+// first maximum in window order, ReLU leaving no NaN, so the values are maxNan's.
+void lanesEpilogueIndices(const Vec* lanes, int64_t ldo, int64_t V, const Vec* b, const float* bias,
+                          const ConvEpilogue& ep, float* out, const ConvGeometry& g, const Dims& d) {
+  const int64_t k = ep.pool, ph = g.outH / k, pw = g.outW / k;
+  for (int64_t py = 0; py < ph; py++) {
+    for (int64_t px = 0; px < pw; px++) {
+      for (int64_t v = 0; v < V; v++) {
+        Vec m = Vec{};
+        IVec at = IVec{};
+        for (int64_t i = 0; i < k; i++) {
+          for (int64_t j = 0; j < k; j++) {
+            Vec a = lanes[(py * k + i) * ldo + (px * k + j) * V + v];
+            if (bias) a += b[v];
+            a = relu(a);
+            IVec take = i == 0 && j == 0 ? ~IVec{} : a > m;
+            m = take ? a : m;
+            at = take ? IVec{} + static_cast<int32_t>((py * k + i) * g.outW + px * k + j) : at;
+          }
+        }
+        float t[kLanes];
+        storev(t, m);
+        int64_t o = v * kLanes * ph * pw + py * pw + px;
+        for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) {
+          out[o + l * ph * pw] = t[l];
+          ep.indices[o + l * ph * pw] = at[l];
+        }
+      }
+    }
+  }
+}
+
 // One image and group `gi` of the forward pass on the channel-lane kernels (f.cp = whole
 // vectors of channels), then the epilogue on vectors of channels: bias, ReLU, pooling,
 // each position's channels written out to their planes.
@@ -624,33 +656,23 @@ void convLanes(const float* x, const float* xEnd, const ForwardPlan& f, int64_t 
   Vec b[kLaneVectors] = {};
   for (int64_t co = 0; bias && co < d.cOutG; co++) b[co / kLanes][co % kLanes] = bias[co];
   const int64_t k = ep.pool, ph = g.outH / k, pw = g.outW / k;
+  if (ep.indices) return lanesEpilogueIndices(lanes, ldo, V, b, bias, ep, out, g, d);
   for (int64_t py = 0; py < ph; py++) {
     for (int64_t px = 0; px < pw; px++) {
       for (int64_t v = 0; v < V; v++) {
         Vec m = Vec{};
-        IVec at = IVec{};
         for (int64_t i = 0; i < k; i++) {
           for (int64_t j = 0; j < k; j++) {
             Vec a = lanes[(py * k + i) * ldo + (px * k + j) * V + v];
             if (bias) a += b[v];
             if (ep.relu) a = relu(a);
-            if (ep.indices) {
-              // The first maximum (ReLU leaves no NaN): the same value as maxNan's.
-              IVec take = i == 0 && j == 0 ? ~IVec{} : a > m;
-              m = take ? a : m;
-              at = take ? IVec{} + static_cast<int32_t>((py * k + i) * g.outW + px * k + j) : at;
-            } else {
-              m = i == 0 && j == 0 ? a : maxNan(m, a);
-            }
+            m = i == 0 && j == 0 ? a : maxNan(m, a);
           }
         }
         float t[kLanes];
         storev(t, m);
-        int64_t o = v * kLanes * ph * pw + py * pw + px;
-        for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) out[o + l * ph * pw] = t[l];
-        if (ep.indices) {
-          for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) ep.indices[o + l * ph * pw] = at[l];
-        }
+        float* o = out + v * kLanes * ph * pw + py * pw + px;
+        for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) o[l * ph * pw] = t[l];
       }
     }
   }
