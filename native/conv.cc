@@ -677,8 +677,59 @@ void convLanes(const float* x, const float* xEnd, const ForwardPlan& f, int64_t 
     }
   }
 }
+// Whether the weight gradient runs on the channel-lane kernels (laneWeightBlock): one
+// vector of channels, kernel columns without dilation, and fewer vector multiply-adds
+// (×1.1 for the broadcasts) than the wide grid's blocks.
+bool useLaneWeight(const ConvGeometry& g, const Dims& d) {
+  if (!useShifted(g, d) || d.cOutG > kLanes || g.kw > kLaneWeightMaxKw || g.dilationW != 1) return false;
+  Shifted s = shiftedGrid(g, d);
+  BlockShape bs = kShapes[pickShape(d.cOutG, d.kSize)];
+  double wide = static_cast<double>(roundUp(d.cOutG, bs.rows) * roundUp(d.kSize, bs.cols) * (s.wideR / kLanes));
+  return 1.1 * static_cast<double>(d.kSize * d.plane) < wide;
+}
+
+// The weight gradient of images [b0, b1) and group gi on the channel-lane kernels, written
+// to out[co·kSize + p]: per image its gradient transposed to a channel vector per position,
+// then per input channel the kernel rows' blocks, summing every position in order into
+// accumulators kept across the images.
+void weightGradLanes(const float* gOut, const float* x, int64_t gi, int64_t b0, int64_t b1, float* out,
+                     const ConvGeometry& g, const Dims& d) {
+  Shifted s = shiftedGrid(g, d);
+  bool padded = g.padH || g.padW;  // without padding the image is its own wide grid, read in place
+  float* xp = padded ? scratch(2, s.inSize) : nullptr;
+  Vec* acc = reinterpret_cast<Vec*>(scratch(5, (d.kSize + d.plane) * kLanes));
+  Vec* gt = acc + d.kSize;
+  for (int64_t i = 0; i < d.kSize; i++) acc[i] = Vec{};
+  LaneWeightFn fn = kLaneWeight[g.kw - 1];
+  const float* rows[64];
+  for (int64_t b = b0; b < b1; b++) {
+    int64_t img = b * g.groups + gi;
+    const float* xi = x + img * d.cInG * d.inPlane;
+    if (padded) {
+      shiftInput(xi, g, d, s, xp);
+      xi = xp;
+    }
+    const float* go = gOut + img * d.cOutG * d.plane;
+    for (int64_t i = 0; i < d.plane; i++) gt[i] = Vec{};
+    for (int64_t co = 0; co < d.cOutG; co++) {
+      for (int64_t i = 0; i < d.plane; i++) gt[i][co] = go[co * d.plane + i];
+    }
+    for (int64_t ci = 0; ci < d.cInG; ci++) {
+      for (int64_t k0 = 0; k0 < g.kh; k0 += 64) {
+        int64_t n = imin(64, g.kh - k0);
+        for (int64_t r = 0; r < n; r++) rows[r] = xi + ci * s.hp * s.wp + (k0 + r) * g.dilationH * s.wp;
+        fn(n, rows, s.wp, g.outH, g.outW, gt, acc + (ci * g.kh + k0) * g.kw);
+      }
+    }
+  }
+  for (int64_t co = 0; co < d.cOutG; co++) {
+    for (int64_t p = 0; p < d.kSize; p++) out[co * d.kSize + p] = acc[p][co];
+  }
+}
 #else
 bool useLanes(const ConvGeometry&, const Dims&) { return false; }
+bool useLaneWeight(const ConvGeometry&, const Dims&) { return false; }
+void weightGradLanes(const float*, const float*, int64_t, int64_t, int64_t, float*, const ConvGeometry&, const Dims&) {}
 void convLanes(const float*, const float*, const ForwardPlan&, int64_t, const float*, const ConvEpilogue&, float*,
                const ConvGeometry&, const Dims&) {}
 #endif
@@ -845,12 +896,18 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
     // busy machine is rarer with runs to spare.
     int64_t parts = macs >= kParallelMacs ? imin(g.n, kWeightParts) : 1;
     int shape = pickShape(d.cOutG, d.kSize);
+    bool lanes = useLaneWeight(g, d);
     float* partials = parts > 1 ? scratch(3, parts * wSize) : gw;
     parallel(parts, [&](int64_t t) {
       int64_t b0, b1;
       chunk(g.n, parts, t, b0, b1);
       for (int64_t gi = 0; gi < g.groups; gi++) {
-        weightGradShifted(gOut, x, gi, b0, b1, shape, partials + t * wSize + gi * d.cOutG * d.kSize, g, d);
+        float* part = partials + t * wSize + gi * d.cOutG * d.kSize;
+        if (lanes) {
+          weightGradLanes(gOut, x, gi, b0, b1, part, g, d);
+        } else {
+          weightGradShifted(gOut, x, gi, b0, b1, shape, part, g, d);
+        }
       }
     });
     for (int64_t i = 0; parts > 1 && i < wSize; i++) {
