@@ -17,11 +17,15 @@ function conv(over: Partial<Conv2dGeometry>): Conv2dGeometry {
 const GEOMETRIES: Conv2dGeometry[] = [
   conv({ n: 9 }), // LeNet's second layer, split into runs of images
   conv({ cOut: 12, h: 11, w: 13 }), // channels short of a vector, odd sizes
-  conv({ cOut: 9, cIn: 2, kh: 3, kw: 3, padH: 1, padW: 1 }), // padding shared between rows
-  conv({ cOut: 16, cIn: 2, kh: 3, kw: 2, padH: 2, padW: 3, h: 9, w: 10 }), // padding wider than the kernel
+  conv({ cOut: 9, cIn: 2, kh: 3, kw: 3, padH: 1, padW: 1 }), // these three take the wide grid
+  conv({ cOut: 16, cIn: 2, kh: 3, kw: 2, padH: 2, padW: 3, h: 9, w: 10 }),
   conv({ cOut: 16, cIn: 1, kh: 30, kw: 1, h: 33, w: 6 }), // kernel rows past one block
   conv({ cOut: 10, cIn: 3, kh: 7, kw: 4, h: 16, w: 12, dilationH: 2 }),
   conv({ n: 4, cOut: 32, cIn: 4, groups: 2, kh: 5, kw: 5, h: 12, w: 12 }), // 16 per group
+  // Padded: rows sharing their padding, rows that do not, and row dilation.
+  conv({ h: 10, w: 10, padH: 2, padW: 2 }),
+  conv({ h: 6, w: 6, kh: 3, kw: 3, padH: 3, padW: 3 }),
+  conv({ cIn: 3, h: 16, w: 8, kh: 3, kw: 3, dilationH: 2, padH: 1 }),
 ];
 
 function weightGradients(): Float32Array[] {
