@@ -432,9 +432,18 @@ void wideGradient(const float* go, int64_t cp, const ConvGeometry& g, const Dims
       std::memset(row, 0, sizeof(float) * s.wideR);
       continue;
     }
+    // The dropped columns of a row as one vector of zeros where it covers them and stays
+    // within the grid: what it writes past them lies in the rows after it, every entry of
+    // which is copied or zeroed later.
+    bool vectorZeros = s.wp - g.outW <= kLanes;
     for (int64_t oy = 0; oy < g.outH; oy++) {
-      copyRow(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
-      for (int64_t i = g.outW; i < s.wp; i++) row[oy * s.wp + i] = 0.f;
+      float* r = row + oy * s.wp;
+      if (vectorZeros && oy * s.wp + g.outW + kLanes <= s.wide) {
+        storev(r + g.outW, Vec{});
+      } else {
+        for (int64_t i = g.outW; i < s.wp; i++) r[i] = 0.f;
+      }
+      copyRow(r, go + co * d.plane + oy * g.outW, g.outW);
     }
     for (int64_t i = s.wide; i < s.wideR; i++) row[i] = 0.f;
   }
