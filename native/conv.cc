@@ -509,15 +509,16 @@ int64_t gatherCalls = 0;
 
 struct GatherPlan {
   int shape;     // block of the cols product: patch rows × vectors of positions
-  int64_t kp;    // kSize rounded up to the block's rows
-  float* wt;     // wt[group][co][kp]: w with zero rows past kSize
+  int64_t kpc;   // kh·kw rounded up to the block's rows: cols rows per input channel
+  int64_t kp;    // cInG·kpc
+  float* wt;     // wt[group][co][ci][kpc]: w with zero rows past kh·kw in each channel
   int64_t call;  // this call's number
 };
 
 // Multiply-adds (in lanes) of the gather path, and loads-and-adds of its col2im.
 double gatherCost(const ConvGeometry& g, const Dims& d, int shape) {
   Shifted s = shiftedGrid(g, d);
-  return static_cast<double>(roundUp(d.kSize, kShapes[shape].rows) * s.wideR * d.cOutG) +
+  return static_cast<double>(d.cInG * roundUp(g.kh * g.kw, kShapes[shape].rows) * s.wideR * d.cOutG) +
          static_cast<double>(d.cInG * d.inPlane * g.kh * g.kw);
 }
 
@@ -527,36 +528,40 @@ void inputGradGather(const float* go, const GatherPlan& gp, int64_t gi, float* g
   BlockShape bs = kShapes[gp.shape];
   float* gw = scratch(2, d.cOutG * s.wideR);
   wideGradient(go, d.cOutG, g, d, s, gw);
-  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.cOutG));
+  // The product's offsets (the wide gradient's rows), then the gather's shifts.
+  int64_t kk = g.kh * g.kw;
+  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * (d.cOutG + kk)));
+  int64_t* shift = offs + d.cOutG;
   for (int64_t co = 0; co < d.cOutG; co++) offs[co] = co * s.wideR;
   // Row p of cols: `margin` zeros, wideR entries, zeros up to hp·wp: every shifted read
   // of the gather lands in it.
   int64_t margin = (g.kh - 1) * g.dilationH * s.wp + (g.kw - 1) * g.dilationW;
   int64_t ld = roundUp(margin + s.hp * s.wp, 16);
-  float* cols = scratch(5, gp.kp * ld);
+  // One input channel's rows at a time, product then gather, so that they stay in L1
+  // (all of LeNet's second layer's would be 190 KB).
+  float* cols = scratch(5, gp.kpc * ld);
   // The products never write the zeros, so a thread lays them once per call (per image
   // they cost a quarter of the call).
   if (gatherZeroed.cols != cols || gatherZeroed.call != gp.call) {
-    for (int64_t p = 0; p < gp.kp; p++) {
+    for (int64_t p = 0; p < gp.kpc; p++) {
       std::memset(cols + p * ld, 0, sizeof(float) * margin);
       std::memset(cols + p * ld + margin + s.wideR, 0, sizeof(float) * (ld - margin - s.wideR));
     }
     gatherZeroed = {cols, gp.call};
   }
   const float* wt = gp.wt + gi * d.cOutG * gp.kp;
-  for (int64_t j0 = 0; j0 < s.wideR; j0 += bs.cols * kLanes) {
-    for (int64_t p0 = 0; p0 < gp.kp; p0 += bs.rows) {
-      kForward[gp.shape]((s.wideR - j0) / kLanes, d.cOutG, wt + p0, gp.kp, gw + j0, offs, cols + p0 * ld + margin + j0,
-                         ld);
-    }
-  }
   // Input pixel (ci, iy, ix) is padded-grid position t = (iy + padH)·wp + padW + ix; patch
   // row (ci, ki, kj) saw it at output position t - ki·dilationH·wp - kj·dilationW.
-  int64_t kk = g.kh * g.kw;
-  int64_t* shift = reinterpret_cast<int64_t*>(scratch(4, 2 * kk));  // offs is done with
   for (int64_t e = 0; e < kk; e++) shift[e] = e * ld - (e / g.kw) * g.dilationH * s.wp - (e % g.kw) * g.dilationW;
   for (int64_t ci = 0; ci < d.cInG; ci++) {
-    const float* cc = cols + ci * kk * ld + margin;
+    // cols[e][j] = sum_co w(co, ci, e) · gOut(co, j), in co order.
+    for (int64_t j0 = 0; j0 < s.wideR; j0 += bs.cols * kLanes) {
+      for (int64_t p0 = 0; p0 < gp.kpc; p0 += bs.rows) {
+        kForward[gp.shape]((s.wideR - j0) / kLanes, d.cOutG, wt + ci * gp.kpc + p0, gp.kp, gw + j0, offs,
+                           cols + p0 * ld + margin + j0, ld);
+      }
+    }
+    const float* cc = cols + margin;
     // dst[i] = sum_e cc[shift[e] + t0 + i] for i < n.
     auto gather = [&](float* dst, int64_t t0, int64_t n) {
       if (n < kLanes) {
@@ -845,7 +850,7 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
   GatherPlan gp{};
   if (gather) {
     Shifted s = shiftedGrid(g, d);
-    gp.shape = pickShape(d.kSize, s.wideR / kLanes);
+    gp.shape = pickShape(g.kh * g.kw, s.wideR / kLanes);
     if (shifted) {
       BlockShape ts = kShapes[pickShape(td.cOutG, shiftedGrid(t, td).wideR / kLanes)];
       double transposedCost =
@@ -856,11 +861,16 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
   if (gather) {
     shifted = false;
     gp.call = __atomic_add_fetch(&gatherCalls, 1, __ATOMIC_RELAXED);  // calls from several JS threads
-    gp.kp = roundUp(d.kSize, kShapes[gp.shape].rows);
+    int64_t kk = g.kh * g.kw;
+    gp.kpc = roundUp(kk, kShapes[gp.shape].rows);
+    gp.kp = d.cInG * gp.kpc;
     gp.wt = scratch(3, g.groups * d.cOutG * gp.kp);
     for (int64_t i = 0; i < g.groups * d.cOutG; i++) {
-      std::memcpy(gp.wt + i * gp.kp, w + i * d.kSize, sizeof(float) * d.kSize);
-      std::memset(gp.wt + i * gp.kp + d.kSize, 0, sizeof(float) * (gp.kp - d.kSize));
+      for (int64_t ci = 0; ci < d.cInG; ci++) {
+        float* dst = gp.wt + i * gp.kp + ci * gp.kpc;
+        std::memcpy(dst, w + i * d.kSize + ci * kk, sizeof(float) * kk);
+        std::memset(dst + kk, 0, sizeof(float) * (gp.kpc - kk));
+      }
     }
   }
   ForwardPlan plan{};
