@@ -20,9 +20,10 @@ export interface ConvFusion {
   activation?: "relu" | null;
   /**
    * conv2d only: then max pooling over windows of maxPool × maxPool with stride maxPool, as
-   * `maxPool2d(out, maxPool)` (1: none). Fused into the kernel when no gradient is recorded
-   * (inference); while recording, maxPool2d runs after the convolution, since its backward
-   * pass needs the positions of the maxima.
+   * `maxPool2d(out, maxPool)` (1: none). Fused into the kernel, which while recording also
+   * writes the positions of the maxima for the backward pass (with ReLU; without, the
+   * pooling kernel runs on a full-size output that is not kept). Not fused after a
+   * "same" padding that crops the output.
    */
   maxPool?: number;
 }
@@ -143,8 +144,8 @@ function convNd(op: string, nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor |
 
 /**
  * The convolution kernel call and its backward rule; x is [N, C, H, W], w is OIHW. With
- * `relu` the output is relu(conv + bias); with `pool` > 1 (never while recording) it is
- * then max-pooled over pool × pool windows of stride pool.
+ * `relu` the output is relu(conv + bias); with `pool` > 1 (never while recording: see
+ * conv2dPooledTrain) it is then max-pooled over pool × pool windows of stride pool.
  */
 function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometry, relu: boolean, pool: number): Tensor {
   const xd = f32(x);
@@ -193,7 +194,7 @@ function biasGrad(gd: Float32Array, geo: Conv2dGeometry): Tensor {
  * in kScratchMax floats is kept.
  */
 const scratch: (Float32Array | null)[] = [null, null];
-const kScratchMax = 1 << 24;
+const kScratchMax = 1 << 22; // 16 MB
 
 function scratchOf(slot: number, n: number): Float32Array {
   if (n > kScratchMax) return allocateUninit("float32", n) as Float32Array;
