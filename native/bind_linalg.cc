@@ -52,7 +52,8 @@ int64_t inputSize(const ConvGeometry& g) { return g.n * g.cIn * g.h * g.w; }
 int64_t outputSize(const ConvGeometry& g) { return g.n * g.cOut * g.outH * g.outW; }
 int64_t weightSize(const ConvGeometry& g) { return g.cOut * (g.cIn / g.groups) * g.kh * g.kw; }
 
-// [geometry..., relu, pool]; (x, w, bias | null, out): out holds the pooled planes.
+// [geometry..., relu, pool]; (x, w, bias | null, out, indices | null | undefined): out
+// holds the pooled planes, indices (relu and pool > 1 only) their maxima's positions.
 Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   Args in(info, "conv2d");
   ConvGeometry g;
@@ -66,7 +67,16 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const float* x = in.f32(0, inputSize(g));
   const float* w = in.f32(1, weightSize(g));
   const float* bias = in.f32(2, g.cOut, true);
-  float* out = in.f32(3, g.n * g.cOut * (g.outH / ep.pool) * (g.outW / ep.pool));
+  int64_t outSize = g.n * g.cOut * (g.outH / ep.pool) * (g.outW / ep.pool);
+  float* out = in.f32(3, outSize);
+  Arr idx = in.array(4, napi_int32_array, true);
+  if (in.ok() && idx.data) {
+    if (!ep.relu || ep.pool < 2) {
+      in.fail("pooling indices need relu and pool > 1");
+    } else if (in.inside(idx, 0, outSize, "argument 4")) {
+      ep.indices = static_cast<int32_t*>(idx.data);
+    }
+  }
   if (in.ok()) kernels().conv2d(x, w, bias, out, g, ep);
   return info.Env().Undefined();
 }

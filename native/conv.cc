@@ -432,9 +432,18 @@ void wideGradient(const float* go, int64_t cp, const ConvGeometry& g, const Dims
       std::memset(row, 0, sizeof(float) * s.wideR);
       continue;
     }
+    // The dropped columns of a row as one vector of zeros where it covers them and stays
+    // within the grid: what it writes past them lies in the rows after it, every entry of
+    // which is copied or zeroed later.
+    bool vectorZeros = s.wp - g.outW <= kLanes;
     for (int64_t oy = 0; oy < g.outH; oy++) {
-      copyRow(row + oy * s.wp, go + co * d.plane + oy * g.outW, g.outW);
-      for (int64_t i = g.outW; i < s.wp; i++) row[oy * s.wp + i] = 0.f;
+      float* r = row + oy * s.wp;
+      if (vectorZeros && oy * s.wp + g.outW + kLanes <= s.wide) {
+        storev(r + g.outW, Vec{});
+      } else {
+        for (int64_t i = g.outW; i < s.wp; i++) r[i] = 0.f;
+      }
+      copyRow(r, go + co * d.plane + oy * g.outW, g.outW);
     }
     for (int64_t i = s.wide; i < s.wideR; i++) row[i] = 0.f;
   }
@@ -500,15 +509,16 @@ int64_t gatherCalls = 0;
 
 struct GatherPlan {
   int shape;     // block of the cols product: patch rows × vectors of positions
-  int64_t kp;    // kSize rounded up to the block's rows
-  float* wt;     // wt[group][co][kp]: w with zero rows past kSize
+  int64_t kpc;   // kh·kw rounded up to the block's rows: cols rows per input channel
+  int64_t kp;    // cInG·kpc
+  float* wt;     // wt[group][co][ci][kpc]: w with zero rows past kh·kw in each channel
   int64_t call;  // this call's number
 };
 
 // Multiply-adds (in lanes) of the gather path, and loads-and-adds of its col2im.
 double gatherCost(const ConvGeometry& g, const Dims& d, int shape) {
   Shifted s = shiftedGrid(g, d);
-  return static_cast<double>(roundUp(d.kSize, kShapes[shape].rows) * s.wideR * d.cOutG) +
+  return static_cast<double>(d.cInG * roundUp(g.kh * g.kw, kShapes[shape].rows) * s.wideR * d.cOutG) +
          static_cast<double>(d.cInG * d.inPlane * g.kh * g.kw);
 }
 
@@ -518,36 +528,40 @@ void inputGradGather(const float* go, const GatherPlan& gp, int64_t gi, float* g
   BlockShape bs = kShapes[gp.shape];
   float* gw = scratch(2, d.cOutG * s.wideR);
   wideGradient(go, d.cOutG, g, d, s, gw);
-  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.cOutG));
+  // The product's offsets (the wide gradient's rows), then the gather's shifts.
+  int64_t kk = g.kh * g.kw;
+  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * (d.cOutG + kk)));
+  int64_t* shift = offs + d.cOutG;
   for (int64_t co = 0; co < d.cOutG; co++) offs[co] = co * s.wideR;
   // Row p of cols: `margin` zeros, wideR entries, zeros up to hp·wp: every shifted read
   // of the gather lands in it.
   int64_t margin = (g.kh - 1) * g.dilationH * s.wp + (g.kw - 1) * g.dilationW;
   int64_t ld = roundUp(margin + s.hp * s.wp, 16);
-  float* cols = scratch(5, gp.kp * ld);
+  // One input channel's rows at a time, product then gather, so that they stay in L1
+  // (all of LeNet's second layer's would be 190 KB).
+  float* cols = scratch(5, gp.kpc * ld);
   // The products never write the zeros, so a thread lays them once per call (per image
   // they cost a quarter of the call).
   if (gatherZeroed.cols != cols || gatherZeroed.call != gp.call) {
-    for (int64_t p = 0; p < gp.kp; p++) {
+    for (int64_t p = 0; p < gp.kpc; p++) {
       std::memset(cols + p * ld, 0, sizeof(float) * margin);
       std::memset(cols + p * ld + margin + s.wideR, 0, sizeof(float) * (ld - margin - s.wideR));
     }
     gatherZeroed = {cols, gp.call};
   }
   const float* wt = gp.wt + gi * d.cOutG * gp.kp;
-  for (int64_t j0 = 0; j0 < s.wideR; j0 += bs.cols * kLanes) {
-    for (int64_t p0 = 0; p0 < gp.kp; p0 += bs.rows) {
-      kForward[gp.shape]((s.wideR - j0) / kLanes, d.cOutG, wt + p0, gp.kp, gw + j0, offs, cols + p0 * ld + margin + j0,
-                         ld);
-    }
-  }
   // Input pixel (ci, iy, ix) is padded-grid position t = (iy + padH)·wp + padW + ix; patch
   // row (ci, ki, kj) saw it at output position t - ki·dilationH·wp - kj·dilationW.
-  int64_t kk = g.kh * g.kw;
-  int64_t* shift = reinterpret_cast<int64_t*>(scratch(4, 2 * kk));  // offs is done with
   for (int64_t e = 0; e < kk; e++) shift[e] = e * ld - (e / g.kw) * g.dilationH * s.wp - (e % g.kw) * g.dilationW;
   for (int64_t ci = 0; ci < d.cInG; ci++) {
-    const float* cc = cols + ci * kk * ld + margin;
+    // cols[e][j] = sum_co w(co, ci, e) · gOut(co, j), in co order.
+    for (int64_t j0 = 0; j0 < s.wideR; j0 += bs.cols * kLanes) {
+      for (int64_t p0 = 0; p0 < gp.kpc; p0 += bs.rows) {
+        kForward[gp.shape]((s.wideR - j0) / kLanes, d.cOutG, wt + ci * gp.kpc + p0, gp.kp, gw + j0, offs,
+                           cols + p0 * ld + margin + j0, ld);
+      }
+    }
+    const float* cc = cols + margin;
     // dst[i] = sum_e cc[shift[e] + t0 + i] for i < n.
     auto gather = [&](float* dst, int64_t t0, int64_t n) {
       if (n < kLanes) {
@@ -602,6 +616,38 @@ bool useLanes(const ConvGeometry& g, const Dims& d) {
   return 1.1 * static_cast<double>(vectors * g.outH * g.outW) < wide;
 }
 
+// convLanes' epilogue with ReLU, pooling and the maxima's positions (ep.indices): the
+// first maximum in window order, ReLU leaving no NaN, so the values are maxNan's.
+void lanesEpilogueIndices(const Vec* lanes, int64_t ldo, int64_t V, const Vec* b, const float* bias,
+                          const ConvEpilogue& ep, float* out, const ConvGeometry& g, const Dims& d) {
+  const int64_t k = ep.pool, ph = g.outH / k, pw = g.outW / k;
+  for (int64_t py = 0; py < ph; py++) {
+    for (int64_t px = 0; px < pw; px++) {
+      for (int64_t v = 0; v < V; v++) {
+        Vec m = Vec{};
+        IVec at = IVec{};
+        for (int64_t i = 0; i < k; i++) {
+          for (int64_t j = 0; j < k; j++) {
+            Vec a = lanes[(py * k + i) * ldo + (px * k + j) * V + v];
+            if (bias) a += b[v];
+            a = relu(a);
+            IVec take = i == 0 && j == 0 ? ~IVec{} : a > m;
+            m = take ? a : m;
+            at = take ? IVec{} + static_cast<int32_t>((py * k + i) * g.outW + px * k + j) : at;
+          }
+        }
+        float t[kLanes];
+        storev(t, m);
+        int64_t o = v * kLanes * ph * pw + py * pw + px;
+        for (int64_t l = 0; l < imin(kLanes, d.cOutG - v * kLanes); l++) {
+          out[o + l * ph * pw] = t[l];
+          ep.indices[o + l * ph * pw] = at[l];
+        }
+      }
+    }
+  }
+}
+
 // One image and group `gi` of the forward pass on the channel-lane kernels (f.cp = whole
 // vectors of channels), then the epilogue on vectors of channels: bias, ReLU, pooling,
 // each position's channels written out to their planes.
@@ -624,6 +670,7 @@ void convLanes(const float* x, const float* xEnd, const ForwardPlan& f, int64_t 
   Vec b[kLaneVectors] = {};
   for (int64_t co = 0; bias && co < d.cOutG; co++) b[co / kLanes][co % kLanes] = bias[co];
   const int64_t k = ep.pool, ph = g.outH / k, pw = g.outW / k;
+  if (ep.indices) return lanesEpilogueIndices(lanes, ldo, V, b, bias, ep, out, g, d);
   for (int64_t py = 0; py < ph; py++) {
     for (int64_t px = 0; px < pw; px++) {
       for (int64_t v = 0; v < V; v++) {
@@ -644,8 +691,59 @@ void convLanes(const float* x, const float* xEnd, const ForwardPlan& f, int64_t 
     }
   }
 }
+// Whether the weight gradient runs on the channel-lane kernels (laneWeightBlock): one
+// vector of channels, kernel columns without dilation, and fewer vector multiply-adds
+// (×1.1 for the broadcasts) than the wide grid's blocks.
+bool useLaneWeight(const ConvGeometry& g, const Dims& d) {
+  if (!useShifted(g, d) || d.cOutG > kLanes || g.kw > kLaneWeightMaxKw || g.dilationW != 1) return false;
+  Shifted s = shiftedGrid(g, d);
+  BlockShape bs = kShapes[pickShape(d.cOutG, d.kSize)];
+  double wide = static_cast<double>(roundUp(d.cOutG, bs.rows) * roundUp(d.kSize, bs.cols) * (s.wideR / kLanes));
+  return 1.1 * static_cast<double>(d.kSize * d.plane) < wide;
+}
+
+// The weight gradient of images [b0, b1) and group gi on the channel-lane kernels, written
+// to out[co·kSize + p]: per image its gradient transposed to a channel vector per position,
+// then per input channel the kernel rows' blocks, summing every position in order into
+// accumulators kept across the images.
+void weightGradLanes(const float* gOut, const float* x, int64_t gi, int64_t b0, int64_t b1, float* out,
+                     const ConvGeometry& g, const Dims& d) {
+  Shifted s = shiftedGrid(g, d);
+  bool padded = g.padH || g.padW;  // without padding the image is its own wide grid, read in place
+  float* xp = padded ? scratch(2, s.inSize) : nullptr;
+  Vec* acc = reinterpret_cast<Vec*>(scratch(5, (d.kSize + d.plane) * kLanes));
+  Vec* gt = acc + d.kSize;
+  for (int64_t i = 0; i < d.kSize; i++) acc[i] = Vec{};
+  LaneWeightFn fn = kLaneWeight[g.kw - 1];
+  const float* rows[64];
+  for (int64_t b = b0; b < b1; b++) {
+    int64_t img = b * g.groups + gi;
+    const float* xi = x + img * d.cInG * d.inPlane;
+    if (padded) {
+      shiftInput(xi, g, d, s, xp);
+      xi = xp;
+    }
+    const float* go = gOut + img * d.cOutG * d.plane;
+    for (int64_t i = 0; i < d.plane; i++) gt[i] = Vec{};
+    for (int64_t co = 0; co < d.cOutG; co++) {
+      for (int64_t i = 0; i < d.plane; i++) gt[i][co] = go[co * d.plane + i];
+    }
+    for (int64_t ci = 0; ci < d.cInG; ci++) {
+      for (int64_t k0 = 0; k0 < g.kh; k0 += 64) {
+        int64_t n = imin(64, g.kh - k0);
+        for (int64_t r = 0; r < n; r++) rows[r] = xi + ci * s.hp * s.wp + (k0 + r) * g.dilationH * s.wp;
+        fn(n, rows, s.wp, g.outH, g.outW, gt, acc + (ci * g.kh + k0) * g.kw);
+      }
+    }
+  }
+  for (int64_t co = 0; co < d.cOutG; co++) {
+    for (int64_t p = 0; p < d.kSize; p++) out[co * d.kSize + p] = acc[p][co];
+  }
+}
 #else
 bool useLanes(const ConvGeometry&, const Dims&) { return false; }
+bool useLaneWeight(const ConvGeometry&, const Dims&) { return false; }
+void weightGradLanes(const float*, const float*, int64_t, int64_t, int64_t, float*, const ConvGeometry&, const Dims&) {}
 void convLanes(const float*, const float*, const ForwardPlan&, int64_t, const float*, const ConvEpilogue&, float*,
                const ConvGeometry&, const Dims&) {}
 #endif
@@ -692,12 +790,14 @@ void conv2d(const float* x, const float* w, const float* bias, float* out, const
       const float* wg = w + gi * d.cOutG * d.kSize;
       const float* bg = bias ? bias + gi * d.cOutG : nullptr;
       float* og = out + (b * g.cOut + gi * d.cOutG) * outPlane;
+      ConvEpilogue e = ep;  // with this image and group's indices
+      if (e.indices) e.indices += (b * g.cOut + gi * d.cOutG) * outPlane;
       if (lanes) {
-        convLanes(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, ep, og, g, d);
+        convLanes(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, e, og, g, d);
         continue;
       }
       if (shifted) {
-        convShifted(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, ep, og, limit, g, d);
+        convShifted(xg, x + g.n * g.cIn * d.inPlane, plan, gi, bg, e, og, limit, g, d);
         continue;
       }
       float* dst = plain ? og : scratch(5, d.cOutG * d.plane + kEpilogueSlack);
@@ -713,7 +813,7 @@ void conv2d(const float* x, const float* w, const float* bias, float* out, const
         }
       }
       if (!plain) {
-        convEpilogue(dst, d.plane, g.outW, d.cOutG, bg, ep, og, limit, g);
+        convEpilogue(dst, d.plane, g.outW, d.cOutG, bg, e, og, limit, g);
       } else if (bg) {
         for (int64_t co = 0; co < d.cOutG; co++) {
           float* o = og + co * d.plane;
@@ -750,7 +850,7 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
   GatherPlan gp{};
   if (gather) {
     Shifted s = shiftedGrid(g, d);
-    gp.shape = pickShape(d.kSize, s.wideR / kLanes);
+    gp.shape = pickShape(g.kh * g.kw, s.wideR / kLanes);
     if (shifted) {
       BlockShape ts = kShapes[pickShape(td.cOutG, shiftedGrid(t, td).wideR / kLanes)];
       double transposedCost =
@@ -761,11 +861,16 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
   if (gather) {
     shifted = false;
     gp.call = __atomic_add_fetch(&gatherCalls, 1, __ATOMIC_RELAXED);  // calls from several JS threads
-    gp.kp = roundUp(d.kSize, kShapes[gp.shape].rows);
+    int64_t kk = g.kh * g.kw;
+    gp.kpc = roundUp(kk, kShapes[gp.shape].rows);
+    gp.kp = d.cInG * gp.kpc;
     gp.wt = scratch(3, g.groups * d.cOutG * gp.kp);
     for (int64_t i = 0; i < g.groups * d.cOutG; i++) {
-      std::memcpy(gp.wt + i * gp.kp, w + i * d.kSize, sizeof(float) * d.kSize);
-      std::memset(gp.wt + i * gp.kp + d.kSize, 0, sizeof(float) * (gp.kp - d.kSize));
+      for (int64_t ci = 0; ci < d.cInG; ci++) {
+        float* dst = gp.wt + i * gp.kp + ci * gp.kpc;
+        std::memcpy(dst, w + i * d.kSize + ci * kk, sizeof(float) * kk);
+        std::memset(dst + kk, 0, sizeof(float) * (gp.kpc - kk));
+      }
     }
   }
   ForwardPlan plan{};
@@ -810,12 +915,18 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
     // busy machine is rarer with runs to spare.
     int64_t parts = macs >= kParallelMacs ? imin(g.n, kWeightParts) : 1;
     int shape = pickShape(d.cOutG, d.kSize);
+    bool lanes = useLaneWeight(g, d);
     float* partials = parts > 1 ? scratch(3, parts * wSize) : gw;
     parallel(parts, [&](int64_t t) {
       int64_t b0, b1;
       chunk(g.n, parts, t, b0, b1);
       for (int64_t gi = 0; gi < g.groups; gi++) {
-        weightGradShifted(gOut, x, gi, b0, b1, shape, partials + t * wSize + gi * d.cOutG * d.kSize, g, d);
+        float* part = partials + t * wSize + gi * d.cOutG * d.kSize;
+        if (lanes) {
+          weightGradLanes(gOut, x, gi, b0, b1, part, g, d);
+        } else {
+          weightGradShifted(gOut, x, gi, b0, b1, shape, part, g, d);
+        }
       }
     });
     for (int64_t i = 0; parts > 1 && i < wSize; i++) {

@@ -81,6 +81,70 @@ void laneRun(int64_t cols, int64_t k, const float* wt, int64_t ldw, const float*
 
 using LaneFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, int64_t, const int64_t*, Vec*, int64_t);
 constexpr LaneFn kLaneRuns[2][kLaneVectors] = {{laneRun<1, 1>, laneRun<1, 2>}, {laneRun<2, 1>, laneRun<2, 2>}};
+
+// The weight gradient with output channels in the lanes (one vector of them), for outputs
+// narrow against their padded rows: only the outH × outW valid positions are summed, where
+// the wide grid would sum wp − outW dropped columns too (LeNet's second layer: 10 of 14).
+// A block of RK kernel rows × KW kernel columns of one input channel (RK·KW accumulators
+// of channel vectors) runs over the positions: per position one gradient vector (the
+// channels at it, gt) and RK·KW broadcasts of the input, s[r][j] += x[rows[r] + oy·wp +
+// ox + j] · gt[oy·outW + ox], each sum in position order.
+constexpr int kLaneWeightAccumulators = kLanes == 16 ? 25 : 12;
+constexpr int kLaneWeightMaxKw = 5;
+
+template <int RK, int KW>
+void laneWeightBlock(const float* const* rows, int64_t wp, int64_t outH, int64_t outW, const Vec* gt, Vec* acc) {
+  Vec s[RK][KW];
+#pragma GCC unroll 32
+  for (int r = 0; r < RK; r++) {
+#pragma GCC unroll 8
+    for (int j = 0; j < KW; j++) s[r][j] = acc[r * KW + j];
+  }
+  for (int64_t oy = 0; oy < outH; oy++) {
+    const float* xr[RK];
+#pragma GCC unroll 32
+    for (int r = 0; r < RK; r++) xr[r] = rows[r] + oy * wp;
+    const Vec* gr = gt + oy * outW;
+    for (int64_t ox = 0; ox < outW; ox++) {
+      Vec gv = gr[ox];
+#pragma GCC unroll 32
+      for (int r = 0; r < RK; r++) {
+#pragma GCC unroll 8
+        for (int j = 0; j < KW; j++) s[r][j] += xr[r][ox + j] * gv;
+      }
+    }
+  }
+#pragma GCC unroll 32
+  for (int r = 0; r < RK; r++) {
+#pragma GCC unroll 8
+    for (int j = 0; j < KW; j++) acc[r * KW + j] = s[r][j];
+  }
+}
+
+// Blocks of `n` <= RK kernel rows.
+template <int RK, int KW>
+void laneWeightRows(int64_t n, const float* const* rows, int64_t wp, int64_t outH, int64_t outW, const Vec* gt,
+                    Vec* acc) {
+  if constexpr (RK > 1) {
+    if (n < RK) return laneWeightRows<RK - 1, KW>(n, rows, wp, outH, outW, gt, acc);
+  }
+  laneWeightBlock<RK, KW>(rows, wp, outH, outW, gt, acc);
+}
+
+// All kh kernel rows (row r at rows[r]) of one input channel, in blocks; acc[ki·KW + kj].
+template <int KW>
+void laneWeightChannel(int64_t kh, const float* const* rows, int64_t wp, int64_t outH, int64_t outW, const Vec* gt,
+                       Vec* acc) {
+  constexpr int RK = kLaneWeightAccumulators / KW;
+  for (int64_t k0 = 0; k0 < kh; k0 += RK) {
+    laneWeightRows<RK, KW>(kh - k0, rows + k0, wp, outH, outW, gt, acc + k0 * KW);
+  }
+}
+
+using LaneWeightFn = void (*)(int64_t, const float* const*, int64_t, int64_t, int64_t, const Vec*, Vec*);
+constexpr LaneWeightFn kLaneWeight[kLaneWeightMaxKw] = {laneWeightChannel<1>, laneWeightChannel<2>,
+                                                        laneWeightChannel<3>, laneWeightChannel<4>,
+                                                        laneWeightChannel<5>};
 #endif
 
 }  // namespace

@@ -46,6 +46,10 @@ struct ConvGeometry {
 struct ConvEpilogue {
   bool relu;
   int64_t pool;
+  // With relu and pool > 1, or null: receives each pooled output's position within its
+  // outH × outW plane, maxPool2d's index (the first maximum of relu(conv + bias) in window
+  // order), so a recorded pooled op needs no full-size output.
+  int32_t* indices = nullptr;
 };
 
 struct PoolGeometry {

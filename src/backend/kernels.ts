@@ -44,6 +44,11 @@ export interface Conv2dGeometry {
 export interface ConvEpilogue {
   relu: boolean;
   pool: number;
+  /**
+   * With relu and pool > 1: receives each pooled output's position within its outH × outW
+   * plane, as maxPool2d's indices (the first maximum of relu(conv + bias) in window order).
+   */
+  indices?: Int32Array | null;
 }
 
 /** Geometry of 2-D pooling over NCHW (c counts channels of all images: n*c planes). */

@@ -1,6 +1,6 @@
-import { type Conv2dGeometry, K } from "../backend/index.js";
+import { type Conv2dGeometry, K, type Pool2dGeometry } from "../backend/index.js";
 import { needsGrad, record } from "../autograd/node.js";
-import { allocateUninit } from "../tensor/dtype.js";
+import { allocateUninit, recycleStorage } from "../tensor/dtype.js";
 import { fmtShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { ntupleMin } from "./nn_args.js";
@@ -20,9 +20,10 @@ export interface ConvFusion {
   activation?: "relu" | null;
   /**
    * conv2d only: then max pooling over windows of maxPool × maxPool with stride maxPool, as
-   * `maxPool2d(out, maxPool)` (1: none). Fused into the kernel when no gradient is recorded
-   * (inference); while recording, maxPool2d runs after the convolution, since its backward
-   * pass needs the positions of the maxima.
+   * `maxPool2d(out, maxPool)` (1: none). Fused into the kernel, which while recording also
+   * writes the positions of the maxima for the backward pass (with ReLU; without, the
+   * pooling kernel runs on a full-size output that is not kept). Not fused after a
+   * "same" padding that crops the output.
    */
   maxPool?: number;
 }
@@ -130,19 +131,21 @@ function convNd(op: string, nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor |
   if (outH - cropH < pool || outW - cropW < pool) {
     throw new RangeError(`${op}: output of size ${fmtShape([outH - cropH, outW - cropW])} is smaller than maxPool=${pool}`);
   }
-  const fusePool = pool > 1 && !cropH && !cropW && !needsGrad(x, weight, bias);
-  let out = conv2dRaw(x4, w4, bias, geo, relu, fusePool ? pool : 1);
+  const fusable = pool > 1 && !cropH && !cropW;
+  const recording = needsGrad(x, weight, bias);
+  const fusePool = fusable && !recording;
+  let out = fusable && recording ? conv2dPooledTrain(x4, w4, bias, geo, relu, pool) : conv2dRaw(x4, w4, bias, geo, relu, fusePool ? pool : 1);
 
   if (cropH || cropW) out = contiguous(slice(slice(out, 2, cropH), 3, cropW));
   if (nd === 1) out = squeeze(out, 2);
   if (!batched) out = squeeze(out, 0);
-  return pool > 1 && !fusePool ? maxPool2d(out, pool) : out;
+  return pool > 1 && !fusable ? maxPool2d(out, pool) : out;
 }
 
 /**
  * The convolution kernel call and its backward rule; x is [N, C, H, W], w is OIHW. With
- * `relu` the output is relu(conv + bias); with `pool` > 1 (never while recording) it is
- * then max-pooled over pool × pool windows of stride pool.
+ * `relu` the output is relu(conv + bias); with `pool` > 1 (never while recording: see
+ * conv2dPooledTrain) it is then max-pooled over pool × pool windows of stride pool.
  */
 function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometry, relu: boolean, pool: number): Tensor {
   const xd = f32(x);
@@ -170,13 +173,95 @@ function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometr
       gw = uninitialized(w.shape);
       K.conv2dBackwardWeight(gd, xd, gw.data as Float32Array, geo);
     }
-    if (bias?.requiresGrad) {
-      // Sum over each output plane, then over the batch.
-      const planes = new Float32Array(geo.n * geo.cOut);
-      K.reduce("sum", gd, 0, geo.n * geo.cOut, geo.outH * geo.outW, 1, planes);
-      gb = alloc([geo.cOut]);
-      K.reduce("sum", planes, 0, 1, geo.n, geo.cOut, gb.data);
-    }
+    if (bias?.requiresGrad) gb = biasGrad(gd, geo);
     return bias ? [gx, gw, gb] : [gx, gw];
-  });
+  }, { freshGrads: true });
+}
+
+/** The bias gradient: gOut summed over each output plane, then over the batch. */
+function biasGrad(gd: Float32Array, geo: Conv2dGeometry): Tensor {
+  const planes = new Float32Array(geo.n * geo.cOut);
+  K.reduce("sum", gd, 0, geo.n * geo.cOut, geo.outH * geo.outW, 1, planes);
+  const gb = alloc([geo.cOut]);
+  K.reduce("sum", planes, 0, 1, geo.n, geo.cOut, gb.data);
+  return gb;
+}
+
+/**
+ * Buffers for what lives within one call of conv2dPooledTrain or its backward rule: slot 0
+ * the full-size convolution output, then its gradient; slot 1 the ReLU-masked pooled
+ * gradient. Kept between calls, so a training step allocates none of them; only what fits
+ * in kScratchMax floats is kept.
+ */
+const scratch: (Float32Array | null)[] = [null, null];
+const kScratchMax = 1 << 22; // 16 MB
+
+function scratchOf(slot: number, n: number): Float32Array {
+  if (n > kScratchMax) return allocateUninit("float32", n) as Float32Array;
+  let s = scratch[slot];
+  if (!s || s.length < n) s = scratch[slot] = new Float32Array(n);
+  return s.subarray(0, n);
+}
+
+/**
+ * maxPool2d(relu?(conv(x)), pool) while recording, as one op with the values and gradients
+ * of the three. With ReLU the convolution kernel pools as it goes and writes the maxima's
+ * positions (maxPool2d's indices: the first maximum of relu(conv + bias) in window order),
+ * so no full-size output is written; without, the convolution writes a full-size output
+ * into a kept buffer, dead once maxPool2d has taken its maxima and their positions. The
+ * backward pass masks the pooled gradient by ReLU's rule (the pooled value is the
+ * full-size value at the maximum's position, so `out > 0` is the same test), scatters it
+ * to the maxima's positions (into the kept buffer), then runs the convolution's backward
+ * kernels on that. No full-size tensor is kept from forward to backward or allocated per
+ * call; the ReLU mask is a quarter of the size (2×2 pooling).
+ */
+function conv2dPooledTrain(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometry, relu: boolean, pool: number): Tensor {
+  const xd = f32(x);
+  const wd = f32(w);
+  const fullSize = geo.n * geo.cOut * geo.outH * geo.outW;
+  const pgeo: Pool2dGeometry = {
+    planes: geo.n * geo.cOut, h: geo.outH, w: geo.outW, kh: pool, kw: pool,
+    outH: Math.floor(geo.outH / pool), outW: Math.floor(geo.outW / pool),
+    strideH: pool, strideW: pool, padH: 0, padW: 0, dilationH: 1, dilationW: 1,
+  };
+  const out = uninitialized([geo.n, geo.cOut, pgeo.outH, pgeo.outW]);
+  const od = out.data as Float32Array;
+  const indices = allocateUninit("int32", od.length) as Int32Array;
+  if (relu) {
+    // The kernel pools as it goes and writes the maxima's positions.
+    K.conv2d(xd, wd, bias ? f32(bias) : null, od, geo, { relu, pool, indices });
+  } else {
+    const full = scratchOf(0, fullSize);
+    K.conv2d(xd, wd, bias ? f32(bias) : null, full, geo);
+    K.maxPool2d(full, od, indices, pgeo);
+    if (fullSize > kScratchMax) recycleStorage(full);
+  }
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return record(relu ? "ConvolutionReluMaxPoolBackward" : "ConvolutionMaxPoolBackward", out, inputs, (g) => {
+    let gp = f32(g);
+    let masked: Float32Array | null = null;
+    if (relu) {
+      // relu's gradient from its output, on the pooled values: g where out > 0.
+      masked = scratchOf(1, od.length);
+      K.unaryBackward("relu", od, od, gp, masked, od.length, 0, 0);
+      gp = masked;
+    }
+    const gd = scratchOf(0, fullSize);
+    K.maxPool2dBackward(gp, indices, gd, pgeo);
+    if (masked && od.length > kScratchMax) recycleStorage(masked);
+    let gx: Tensor | null = null;
+    let gw: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = uninitialized(x.shape);
+      K.conv2dBackwardInput(gd, wd, gx.data as Float32Array, geo);
+    }
+    if (w.requiresGrad) {
+      gw = uninitialized(w.shape);
+      K.conv2dBackwardWeight(gd, xd, gw.data as Float32Array, geo);
+    }
+    if (bias?.requiresGrad) gb = biasGrad(gd, geo);
+    if (fullSize > kScratchMax) recycleStorage(gd);
+    return bias ? [gx, gw, gb] : [gx, gw];
+  }, { freshGrads: true });
 }

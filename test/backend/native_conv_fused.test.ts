@@ -55,6 +55,29 @@ function finish(full: Float32Array, g: Conv2dGeometry, ep: ConvEpilogue): Float3
   return out;
 }
 
+/** maxPool2d's indices of pool(relu(full)): the first maximum in window order (ReLU leaves no NaN). */
+function argmax(full: Float32Array, g: Conv2dGeometry, k: number): Int32Array {
+  const ph = Math.floor(g.outH / k), pw = Math.floor(g.outW / k);
+  const out = new Int32Array(g.n * g.cOut * ph * pw);
+  let o = 0;
+  for (let plane = 0; plane < g.n * g.cOut; plane++) {
+    for (let py = 0; py < ph; py++) {
+      for (let px = 0; px < pw; px++) {
+        let m = -Infinity, at = -1;
+        for (let i = 0; i < k; i++) {
+          for (let j = 0; j < k; j++) {
+            const pos = (py * k + i) * g.outW + px * k + j;
+            const v = full[plane * g.outH * g.outW + pos] > 0 ? full[plane * g.outH * g.outW + pos] : 0;
+            if (v > m) [m, at] = [v, pos];
+          }
+        }
+        out[o++] = at;
+      }
+    }
+  }
+  return out;
+}
+
 function check(k: Backend, label: string): void {
   let seed = 300;
   for (const g of GEOMETRIES) {
@@ -77,6 +100,17 @@ function check(k: Backend, label: string): void {
               assert.fail(`${label} conv ${JSON.stringify(g)} bias=${!!bias} ${JSON.stringify(ep)}: [${i}] ${got[i]} != ${want[i]}`);
             }
           }
+          if (!relu || pool === 1) continue;
+          // The maxima's positions too (the recorded pooled op's forward pass).
+          const wantAt = argmax(full, g, pool);
+          const got2 = new Float32Array(want.length).fill(NaN);
+          const at = new Int32Array(want.length).fill(-7);
+          k.conv2d(x, w, bias, got2, g, { relu, pool, indices: at });
+          for (let i = 0; i < want.length; i++) {
+            if (!Object.is(got2[i], got[i]) || at[i] !== wantAt[i]) {
+              assert.fail(`${label} conv ${JSON.stringify(g)} bias=${!!bias} pool=${pool} with indices: [${i}] ${got2[i]} @ ${at[i]} != ${got[i]} @ ${wantAt[i]}`);
+            }
+          }
         }
       }
     }
@@ -84,6 +118,16 @@ function check(k: Backend, label: string): void {
 }
 
 test("js conv2d epilogue: pool(relu(conv + bias)) with ReLU's and max pooling's rules", () => check(js, "js"));
+
+test("conv2d refuses pooling indices without ReLU and pooling", () => {
+  const g = GEOMETRIES[4];
+  const x = uniform(g.n * g.cIn * g.h * g.w, 1), w = uniform(g.cOut * g.cIn * g.kh * g.kw, 2);
+  for (const k of native ? [js, native] : [js]) {
+    const out = new Float32Array(g.n * g.cOut * g.outH * g.outW);
+    assert.throws(() => k.conv2d(x, w, null, out, g, { relu: false, pool: 2, indices: new Int32Array(out.length) }), /indices need relu/);
+    assert.throws(() => k.conv2d(x, w, null, out, g, { relu: true, pool: 1, indices: new Int32Array(out.length) }), /indices need relu/);
+  }
+});
 
 eachConfig("native conv2d epilogue", () => {
   test("the bits of the plain convolution, finished by the reference rules", () => check(native, "native"));

@@ -74,6 +74,8 @@ describe("conv1d / conv2d", () => {
   });
 });
 
+const fmtCase = (xs: number[], ws: number[], opts: Record<string, unknown>) => `x [${xs}] w [${ws}] ${JSON.stringify(opts)}`;
+
 describe("conv1d / conv2d fused with ReLU and max pooling", () => {
   const gen = new Generator(12);
   const r = (shape: number[], requiresGrad = false) => randn(shape, { generator: gen, requiresGrad });
@@ -123,11 +125,61 @@ describe("conv1d / conv2d fused with ReLU and max pooling", () => {
     }
   });
 
+  it("records the pooled op with the values and gradients of the separate ops, bit for bit", () => {
+    // While recording, conv → (ReLU) → maxPool is one node (conv2dPooledTrain): check it
+    // against the three ops for every case, pool 2 and 3, with and without ReLU, with only
+    // some inputs requiring gradients, on inputs full of ties (small integers: equal window
+    // values, ReLU zeros) and with NaN.
+    const same = (a: Tensor | null, b: Tensor | null, what: string) => {
+      assert.ok(a && b, `${what}: missing`);
+      assert.deepEqual(a.shape, b.shape, what);
+      const u = a.toArray(), v = b.toArray();
+      for (let i = 0; i < u.length; i++) assert.ok(Object.is(u[i], v[i]), `${what}[${i}]: ${u[i]} vs ${v[i]}`);
+    };
+    const int = (shape: number[]) => randn(shape, { generator: gen }).mul(1.5).round();
+    for (const [xs, ws, opts] of [...CASES, [[2, 2, 7, 9], [3, 2, 2, 2], {}]] as typeof CASES) {
+      for (const ties of [false, true]) {
+        for (const nan of ties ? [false] : [false, true]) {
+          const x0 = ties ? int(xs) : r(xs), w0 = ties ? int(ws) : r(ws), b0 = ties ? int([ws[0]]) : r([ws[0]]);
+          if (nan) (x0.data as Float32Array)[(x0.numel() >> 1) + 3] = NaN;
+          for (const [pool, relu, needs] of [[2, true, "xwb"], [3, true, "xwb"], [2, false, "xwb"], [2, true, "wb"], [3, false, "x"]] as const) {
+            const size = (opts.padding === "same" ? xs.slice(-2) : null);
+            if (size && size.some((s) => s < pool)) continue;
+            let v: Tensor | null = null;
+            const run = (fused: boolean) => {
+              const [x, w, b] = [x0, w0, b0].map((t, i) => (needs.includes("xwb"[i]) ? t.clone().requiresGrad_() : t));
+              const fusion = { activation: relu ? "relu" : null, maxPool: pool } as const;
+              let y: Tensor;
+              if (fused) {
+                y = conv2d(x, w, b, { ...opts, ...fusion } as Opts);
+              } else {
+                const c = conv2d(x, w, b, opts as Opts);
+                y = maxPool2d(relu ? c.relu() : c, pool);
+              }
+              v ??= ties ? int([...y.shape]) : r([...y.shape]);
+              y.mul(v).sum().backward();
+              return [y, x.grad, w.grad, b.grad];
+            };
+            const want = run(false), got = run(true);
+            const what = `${fmtCase(xs, ws, opts)} pool ${pool}${relu ? " relu" : ""} ${needs}${ties ? " ties" : ""}${nan ? " NaN" : ""}`;
+            ["value", "x.grad", "w.grad", "b.grad"].forEach((name, i) => {
+              if (want[i] === null) assert.equal(got[i], null, `${what} ${name}`);
+              else same(got[i], want[i], `${what} ${name}`);
+            });
+          }
+        }
+      }
+    }
+  });
+
   it("backward passes gradcheck", () => {
     // Small cases, whose pre-activations and window maxima stay clear of the kinks by more
     // than the finite-difference step.
     assertGradcheck((x, w, b) => conv2d(x, w, b, { padding: 1, activation: "relu" }), [r([1, 2, 4, 5], true), r([2, 2, 3, 3], true), r([2], true)]);
     assertGradcheck((x, w, b) => conv2d(x, w, b, { activation: "relu", maxPool: 2 }), [r([1, 2, 6, 6], true), r([2, 2, 3, 3], true), r([2], true)]);
+    // The recorded pooled op with odd sizes, padding and stride, pooling 3, no ReLU.
+    assertGradcheck((x, w, b) => conv2d(x, w, b, { padding: 1, stride: [1, 2], activation: "relu", maxPool: 2 }), [r([2, 2, 7, 9], true), r([3, 2, 3, 3], true), r([3], true)]);
+    assertGradcheck((x, w) => conv2d(x, w, null, { padding: 1, maxPool: 3 }), [r([1, 2, 7, 8], true), r([2, 2, 3, 3], true)]);
   });
 
   it("nn.Conv2d takes the fusion as forward's second argument", () => {

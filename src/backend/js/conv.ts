@@ -91,25 +91,36 @@ export function conv2d(
   }
 }
 
-/** Image b of out = pool(relu(full)), with ReLU's and max pooling's rules (NaN → 0; NaN wins). */
+/**
+ * Image b of out = pool(relu(full)), with ReLU's and max pooling's rules (NaN → 0; NaN
+ * wins; the first maximum's position in ep.indices).
+ */
 function finish(full: Float32Array, out: Float32Array, b: number, geo: Conv2dGeometry, ep: ConvEpilogue): void {
   const k = ep.pool;
   const ph = Math.floor(geo.outH / k);
   const pw = Math.floor(geo.outW / k);
+  const indices = ep.indices ?? null;
+  if (indices && (!ep.relu || k < 2)) throw new RangeError("conv2d: pooling indices need relu and pool > 1");
   let o = b * geo.cOut * ph * pw;
   for (let c = 0; c < geo.cOut; c++) {
     const src = c * geo.outH * geo.outW;
     for (let py = 0; py < ph; py++) {
       for (let px = 0; px < pw; px++, o++) {
         let m = 0;
+        let at = 0;
         for (let i = 0; i < k; i++) {
           for (let j = 0; j < k; j++) {
-            let v = full[src + (py * k + i) * geo.outW + px * k + j];
+            const pos = (py * k + i) * geo.outW + px * k + j;
+            let v = full[src + pos];
             if (ep.relu) v = v > 0 ? v : 0;
-            if ((i === 0 && j === 0) || v > m || v !== v) m = v;
+            if ((i === 0 && j === 0) || v > m || v !== v) {
+              m = v;
+              at = pos;
+            }
           }
         }
         out[o] = m;
+        if (indices) indices[o] = at;
       }
     }
   }

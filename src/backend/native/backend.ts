@@ -207,7 +207,7 @@ export function nativeBackend(addon: Addon): Backend {
     conv2d(x, w, bias, out, geo, epilogue) {
       putConv(geo);
       P[16] = epilogue?.relu ? 1 : 0; P[17] = epilogue?.pool ?? 1;
-      addon.conv2d(x, w, bias, out);
+      addon.conv2d(x, w, bias, out, epilogue?.indices ?? null);
     },
 
     conv2dBackwardInput(gOut, w, gx, geo) {
