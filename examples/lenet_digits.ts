@@ -25,7 +25,8 @@ export class LeNet extends nn.Module {
 
   forward(x: Tensor): Tensor {
     // conv → ReLU → 2×2 max pooling, fused (F.ConvFusion): the values and gradients of
-    // maxPool2d(conv(x).relu(), 2), in one pass of the kernel when nothing is recorded.
+    // maxPool2d(conv(x).relu(), 2), in one pass of the kernel (which, while recording, also
+    // writes the pooling indices the backward pass needs).
     x = this.conv1.forward(x, LeNet.fused);
     x = this.conv2.forward(x, LeNet.fused);
     x = this.fc1.forward(x.flatten(1)).relu();
