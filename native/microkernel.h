@@ -2,7 +2,10 @@
 // the including translation unit. A micro-kernel computes an R×NR tile of C from kc steps
 // of R values of A (packed: a[p*R + i]; or in place: a[i*lda + p]) and kc rows of NR
 // values of B (rows.row(p), see PackedRows):
-//   C[i][j] (+)= sum_p A(i, p) * rows.row(p)[j]   for i < R, j < cols.
+//   C[i][j] (+)= sum_p A(i, p) * rows.row(p)[j] (+ bias[j])   for i < R, j < cols.
+// With a bias row (non-null `bias`, cols values) the accumulators start from it instead of
+// zero: the bias is added to every row without C having been filled with it first. The
+// caller passes it for the first k slice only, so it is added once.
 // Each tile row holds NR/width accumulator registers, so the k loop is nothing but
 // broadcasts, loads and FMAs; rows R < MR are separate instantiations with fewer
 // accumulators rather than zero-padded full tiles.
@@ -37,11 +40,17 @@ struct PackedRows {
 constexpr int MR = 14, NR = 32;
 
 template <int R, bool Packed, class Rows>
-inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load) {
+inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load,
+                 const float* bias) {
   __m512 acc0[R], acc1[R];
+  __mmask16 m0 = cols >= 16 ? 0xffff : static_cast<__mmask16>((1u << cols) - 1);
+  __mmask16 m1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : static_cast<__mmask16>((1u << (cols - 16)) - 1);
+  __m512 init0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
+  __m512 init1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
 #pragma GCC unroll 14
   for (int i = 0; i < R; i++) {
-    acc0[i] = acc1[i] = _mm512_setzero_ps();
+    acc0[i] = init0;
+    acc1[i] = init1;
     // The C tile is needed only after the k loop: start fetching it now.
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
@@ -59,8 +68,6 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
       acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
     }
   }
-  __mmask16 m0 = cols >= 16 ? 0xffff : static_cast<__mmask16>((1u << cols) - 1);
-  __mmask16 m1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : static_cast<__mmask16>((1u << (cols - 16)) - 1);
 #pragma GCC unroll 14
   for (int i = 0; i < R; i++) {
     float* ci = c + i * ldc;
@@ -154,10 +161,17 @@ inline __m256i laneMask(int64_t n) {
 }
 
 template <int R, bool Packed, class Rows>
-inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load) {
+inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load,
+                 const float* bias) {
   __m256 acc0[R], acc1[R];
+  __m256i m0 = laneMask(cols), m1 = laneMask(cols - 8);
+  __m256 init0 = bias ? _mm256_maskload_ps(bias, m0) : _mm256_setzero_ps();
+  __m256 init1 = bias ? _mm256_maskload_ps(bias + 8, m1) : _mm256_setzero_ps();
 #pragma GCC unroll 6
-  for (int i = 0; i < R; i++) acc0[i] = acc1[i] = _mm256_setzero_ps();
+  for (int i = 0; i < R; i++) {
+    acc0[i] = init0;
+    acc1[i] = init1;
+  }
   for (int64_t p = 0; p < kc; p++) {
     const float* b = rows.row(p);
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
@@ -168,7 +182,6 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
       acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
     }
   }
-  __m256i m0 = laneMask(cols), m1 = laneMask(cols - 8);
 #pragma GCC unroll 6
   for (int i = 0; i < R; i++) {
     float* ci = c + i * ldc;
@@ -242,8 +255,14 @@ inline void packA(const float* a, int64_t lda, int64_t rows, int64_t kc, float* 
 constexpr int MR = 4, NR = 8;
 
 template <int R, bool Packed, class Rows>
-inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load) {
+inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load,
+                 const float* bias) {
   float acc[R][NR] = {};
+  if (bias) {
+    for (int i = 0; i < R; i++) {
+      for (int64_t j = 0; j < cols; j++) acc[i][j] = bias[j];
+    }
+  }
   for (int64_t p = 0; p < kc; p++) {
     const float* b = rows.row(p);
     for (int i = 0; i < R; i++) {
