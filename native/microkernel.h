@@ -6,6 +6,8 @@
 // With a bias row (non-null `bias`, cols values) the accumulators start from it instead of
 // zero: the bias is added to every row without C having been filled with it first. The
 // caller passes it for the first k slice only, so it is added once.
+// ColMajor reads a transposed A in place instead: A(i, p) = a[p*lda + i] (gemm_small.cc,
+// for products whose strips meet too few panels to pay for packing them).
 // Each tile row holds NR/width accumulator registers, so the k loop is nothing but
 // broadcasts, loads and FMAs; rows R < MR are separate instantiations with fewer
 // accumulators rather than zero-padded full tiles.
@@ -39,7 +41,7 @@ struct PackedRows {
 // issues 28 FMAs against 16 loads, within the two load ports of the two FMA ports' pace.
 constexpr int MR = 14, NR = 32;
 
-template <int R, bool Packed, class Rows>
+template <int R, bool Packed, class Rows, bool ColMajor = false>
 inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load,
                  const float* bias) {
   __m512 acc0[R], acc1[R];
@@ -63,7 +65,7 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
     __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 14
     for (int i = 0; i < R; i++) {
-      __m512 ai = _mm512_set1_ps(Packed ? a[p * R + i] : a[i * lda + p]);
+      __m512 ai = _mm512_set1_ps(ColMajor ? a[p * lda + i] : Packed ? a[p * R + i] : a[i * lda + p]);
       acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
       acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
     }
@@ -84,6 +86,14 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
 inline void copyShort(const float* src, int64_t n, float* dst) {
   __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
   _mm512_mask_storeu_ps(dst, m, _mm512_maskz_loadu_ps(m, src));
+}
+
+// dst[j] = src[j] for j < w <= NR, 0 for w <= j < NR: one row of a packed B panel.
+inline void packRow(const float* src, int64_t w, float* dst) {
+  __mmask16 m0 = w >= 16 ? 0xffff : static_cast<__mmask16>((1u << w) - 1);
+  __mmask16 m1 = w >= 32 ? 0xffff : w <= 16 ? 0 : static_cast<__mmask16>((1u << (w - 16)) - 1);
+  _mm512_storeu_ps(dst, _mm512_maskz_loadu_ps(m0, src));
+  _mm512_storeu_ps(dst + 16, _mm512_maskz_loadu_ps(m1, src + 16));
 }
 
 // GCC 12 flags the deliberately undefined pass-through operand inside its own unpack
@@ -160,7 +170,7 @@ inline __m256i laneMask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), idx);
 }
 
-template <int R, bool Packed, class Rows>
+template <int R, bool Packed, class Rows, bool ColMajor = false>
 inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load,
                  const float* bias) {
   __m256 acc0[R], acc1[R];
@@ -177,7 +187,7 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
     for (int i = 0; i < R; i++) {
-      __m256 ai = _mm256_broadcast_ss(Packed ? a + p * R + i : a + i * lda + p);
+      __m256 ai = _mm256_broadcast_ss(ColMajor ? a + p * lda + i : Packed ? a + p * R + i : a + i * lda + p);
       acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
       acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
     }
@@ -198,6 +208,12 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
 inline void copyShort(const float* src, int64_t n, float* dst) {
   __m256i m = laneMask(n);
   _mm256_maskstore_ps(dst, m, _mm256_maskload_ps(src, m));
+}
+
+// dst[j] = src[j] for j < w <= NR, 0 for w <= j < NR: one row of a packed B panel.
+inline void packRow(const float* src, int64_t w, float* dst) {
+  _mm256_storeu_ps(dst, _mm256_maskload_ps(src, laneMask(w)));
+  _mm256_storeu_ps(dst + 8, _mm256_maskload_ps(src + 8, laneMask(w - 8)));
 }
 
 inline void transpose8(__m256 r[8]) {
@@ -254,7 +270,7 @@ inline void packA(const float* a, int64_t lda, int64_t rows, int64_t kc, float* 
 // (or whatever vector unit the target has).
 constexpr int MR = 4, NR = 8;
 
-template <int R, bool Packed, class Rows>
+template <int R, bool Packed, class Rows, bool ColMajor = false>
 inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load,
                  const float* bias) {
   float acc[R][NR] = {};
@@ -266,7 +282,7 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
   for (int64_t p = 0; p < kc; p++) {
     const float* b = rows.row(p);
     for (int i = 0; i < R; i++) {
-      float ai = Packed ? a[p * R + i] : a[i * lda + p];
+      float ai = ColMajor ? a[p * lda + i] : Packed ? a[p * R + i] : a[i * lda + p];
       for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
     }
   }
@@ -278,6 +294,10 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
 
 inline void copyShort(const float* src, int64_t n, float* dst) {
   for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
+inline void packRow(const float* src, int64_t w, float* dst) {
+  for (int64_t j = 0; j < NR; j++) dst[j] = j < w ? src[j] : 0.f;
 }
 
 template <class Row>
