@@ -7,9 +7,10 @@
 // this path avoids them:
 // - a row-major B whose last panel is partial (n = 30): gemm.cc copies it element by
 //   element; here each row of a panel is two masked vector moves (ukr::packRow);
-// - a transposed A (the weight gradients xᵀ·g) meeting at most two panels: gemm.cc packs
-//   every strip of it; here the micro-kernel reads it in place (tile<..., ColMajor>),
-//   each k step one run of R consecutive floats, the same reads packing would have made.
+// - a transposed A (the weight gradients xᵀ·g) meeting one panel (or up to four, when A
+//   is small): gemm.cc packs every strip of it; here the micro-kernel reads it in place
+//   (tile<..., ColMajor>), each k step one run of R consecutive floats, the same reads
+//   packing would have made.
 // The tiles are gemm.cc's micro-kernel, so each element of C is summed in the same order
 // (bias first, then k in order) as there.
 #include <cstring>
@@ -72,7 +73,11 @@ bool smallGemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, con
   if (threaded && numThreads() > 1 && m * n * k >= kParallelMacs) return false;
   int64_t panels = (n + NR - 1) / NR;
   bool partialRowB = !transB && n % NR != 0;
-  bool fewPanelsT = transA && panels <= 2;
+  // In place, each strip of a transposed A is read once per panel, rows m floats apart; a
+  // strip of a wide A (m = 1024: rows 4 KB apart, one L1 set) leaves L1 before the next
+  // panel, so several panels take it only from a small A (1024×128×256: 504 µs in place,
+  // 412 packed; 1024×30×256: 112 in place, 130 packed; 64×128×256: 26.5, 28.2).
+  bool fewPanelsT = transA && (panels == 1 || (panels <= 4 && m * k <= 32768));
   if (!(fewPanelsT || (partialRowB && !transA))) return false;
 
   float* bBuf = scratch(1, panels * NR * k);

@@ -129,6 +129,21 @@ eachConfig("native gemm", () => {
     }
   });
 
+  test("small products (native/gemm_small.cc): partial row-major panels, transposed A read in place", () => {
+    // The W2 MLP's products at batch 32 and 256, and the edges of the path's limits (k and
+    // n up to 512, one to four panels, a wide transposed A that the path leaves to gemm.cc).
+    let seed = 500;
+    const shapes: [number, number, number][] = [
+      [128, 30, 256], [64, 128, 256], [128, 30, 32], [64, 128, 32], [256, 128, 30], [1024, 30, 256], [1024, 64, 512],
+      [13, 31, 512], [14, 33, 513], [15, 511, 9], [29, 97, 100], [2, 2, 2],
+    ];
+    for (const [m, n, k] of shapes) {
+      for (const [transA, transB] of [[true, false], [false, false], [true, true], [false, true]]) {
+        runCase({ batch: 1, m, n, k, transA, transB, accumulate: seed % 2 === 0, aBatch: "dense", bBatch: "dense" }, seed++);
+      }
+    }
+  });
+
   test("bias epilogue on large products: threads split it as one thread computes it", () => {
     for (const [m, n, k, transA, transB] of [
       [300, 260, 270, false, false], [300, 260, 270, true, true], [2000, 40, 600, false, true], [2000, 1, 1000, false, false],
