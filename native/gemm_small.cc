@@ -70,15 +70,19 @@ bool smallGemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, con
     bias = nullptr;
   }
   if (k == 0 || m == 1 || n == 1 || k > kMaxK || n > kMaxN) return false;
+  // Threaded products stay with gemm.cc, whose threads pack their own parts of B in
+  // parallel. (Packing B once here and sharing it between two threads, A read in place,
+  // never came near gemm.cc's best two-thread times at load 7: 26 vs 17 µs at 64×128×256.)
   if (threaded && numThreads() > 1 && m * n * k >= kParallelMacs) return false;
   int64_t panels = (n + NR - 1) / NR;
-  bool partialRowB = !transB && n % NR != 0;
+  // gemm.cc reads a row-major A in place too below 8 panels (and packs it from there on).
+  bool partialRowB = !transA && !transB && n % NR != 0 && panels < 8;
   // In place, each strip of a transposed A is read once per panel, rows m floats apart; a
   // strip of a wide A (m = 1024: rows 4 KB apart, one L1 set) leaves L1 before the next
   // panel, so several panels take it only from a small A (1024×128×256: 504 µs in place,
   // 412 packed; 1024×30×256: 112 in place, 130 packed; 64×128×256: 26.5, 28.2).
   bool fewPanelsT = transA && (panels == 1 || (panels <= 4 && m * k <= 32768));
-  if (!(fewPanelsT || (partialRowB && !transA))) return false;
+  if (!fewPanelsT && !partialRowB) return false;
 
   float* bBuf = scratch(1, panels * NR * k);
   for (int64_t jp = 0; jp < n; jp += NR) {
@@ -91,7 +95,6 @@ bool smallGemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, con
       for (int64_t p = 0; p < k; p++) ukr::packRow(b + p * n + jp, w, dst + p * NR);
     }
   }
-  // A transposed A with more panels than two (partialRowB only) is left to gemm.cc, which packs it.
   for (int64_t ic = 0; ic < m; ic += MR) {
     int64_t rows = imin(MR, m - ic);
     TileFn fn = transA ? kColMajor[rows - 1] : kDirect[rows - 1];
