@@ -151,7 +151,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpti
  */
 function affine(name: string, x: Tensor, weight: Tensor, wTransposed: boolean, bias: Tensor | null): Tensor {
   const [inF, outF] = wTransposed ? [weight.shape[1], weight.shape[0]] : weight.shape;
-  const rows = x.numel() / inF;
+  const rows = numel(x.shape.slice(0, -1)); // not x.numel() / inF: inF may be 0
   const xd = f32(x);
   const wd = f32(weight);
   const out = uninitialized([...x.shape.slice(0, -1), outF]);
