@@ -163,7 +163,10 @@ export function nativeBackend(addon: Addon): Backend {
       P[4] = aOffset; P[5] = aBatchStride; P[6] = transA ? 1 : 0;
       P[7] = bOffset; P[8] = bBatchStride; P[9] = transB ? 1 : 0;
       P[10] = cOffset; P[11] = cBatchStride; P[12] = accumulate ? 1 : 0;
-      addon.gemm(a, b, c, bias);
+      // Without a bias, three arguments: probing a fourth (undefined) costs the binding two
+      // N-API calls, which showed on products of a few µs.
+      if (bias) addon.gemm(a, b, c, bias);
+      else addon.gemm(a, b, c);
     },
 
     softmax(x, out, rows, cols, log) {
