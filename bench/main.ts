@@ -5,7 +5,7 @@
  * Lathe/peer ratios and writes bench/results.json. `--help` lists the options.
  *
  * The serving workload (`lathe serve` under autocannon, bench/serve.ts) runs after the
- * rounds: by default in the full run, with --serve in a quick one.
+ * rounds: by default in the full run, with --serve in a quick or --only one.
  */
 import os from "node:os";
 import { join } from "node:path";
@@ -40,7 +40,7 @@ const USAGE = `usage: npm run bench -- [options]
   --reps N          samples per case per round (default ${FULL_PLAN.reps})
   --rounds N        interleaved rounds (default ${FULL_PLAN.rounds})
   --peers LIST      ${["tfjs-cpu", "tfjs-wasm", "tfjs-wasm-mt2", "torch"].join(",")}, or none (default: all that can run)
-  --serve           add the serving workload to a quick run; --no-serve drops it from a full one
+  --serve           add the serving workload to a quick or --only run; --no-serve drops it from a full one
   --help            this text
 
 Workloads: W1 GEMM, W2 MLP training, W3 LeNet-5, W4 small GPT, GPT2 GPT-2 small (124M,
@@ -78,7 +78,7 @@ function parseCli(): { plan: Plan; workloads: WorkloadId[]; peerNames: string[];
   for (const w of workloads) if (!WORKLOADS.includes(w as WorkloadId)) throw new RangeError(`--only: unknown workload ${w} (${WORKLOADS.join(", ")})`);
   const peerNames = values.peers === "none" ? [] : values.peers ? list(values.peers) : PEER_NAMES;
   for (const p of peerNames) if (!PEER_NAMES.includes(p)) throw new RangeError(`--peers: unknown peer ${p} (${PEER_NAMES.join(", ")}, or none)`);
-  const serve = values["no-serve"] ? false : (values.serve ?? !values.quick);
+  const serve = values["no-serve"] ? false : (values.serve ?? (!values.quick && !values.only));
   return { plan, workloads: workloads as WorkloadId[], peerNames, serve };
 }
 

@@ -3,6 +3,8 @@
 // (both contiguous, one side a scalar, general), so the common cases vectorise.
 #include <math.h>
 
+#include <algorithm>
+
 #include "ops.h"
 #include "strided.h"
 
@@ -20,8 +22,11 @@ __attribute__((optimize("fp-contract=off"))) float remainder(float x, float y) {
 }
 
 template <class T, class F>
-void row(const float* a, int64_t sa, const float* b, int64_t sb, T* out, int64_t n, F f) {
-  if (sa == 1 && sb == 1) {
+void row(const float* a, int64_t sa, const float* b, int64_t sb, T* out, int64_t so, int64_t n, F f) {
+  if (so != 1) {
+    // A strided output window (a gradient's piece of a split, say).
+    for (int64_t i = 0; i < n; i++) out[i * so] = static_cast<T>(f(a[i * sa], b[i * sb]));
+  } else if (sa == 1 && sb == 1) {
     // ivdep: out may be the very same array as a or b (in-place gradient accumulation).
 #pragma GCC ivdep
     for (int64_t i = 0; i < n; i++) out[i] = static_cast<T>(f(a[i], b[i]));
@@ -38,47 +43,50 @@ void row(const float* a, int64_t sa, const float* b, int64_t sb, T* out, int64_t
   }
 }
 
+// out is a view too (contiguous strides for a plain output), so runs merge across the dims
+// that are contiguous in all three.
 template <class T, class F>
-void walk(const View& a, const View& b, const int64_t* shape, int nd, T* out, F f) {
-  const View* views[2] = {&a, &b};
+void walk(const View& a, const View& b, const int64_t* shape, int nd, const View& out, F f) {
+  const View* views[3] = {&a, &b, &out};
   const float* ad = static_cast<const float*>(a.data);
   const float* bd = static_cast<const float*>(b.data);
+  T* od = static_cast<T*>(out.data);
   parallelRange(numel(shape, nd), kParallelElems, [&](int64_t begin, int64_t end) {
-    forEachRow(shape, nd, views, begin, end, [&](const int64_t* off, int64_t o, int64_t n, const int64_t* step) {
-      row(ad + off[0], step[0], bd + off[1], step[1], out + o, n, f);
+    forEachRow(shape, nd, views, begin, end, [&](const int64_t* off, int64_t, int64_t n, const int64_t* step) {
+      row(ad + off[0], step[0], bd + off[1], step[1], od + off[2], step[2], n, f);
     });
   });
 }
 
 template <class T>
-void comparison(int op, const View& a, const View& b, const int64_t* shape, int nd, T* out) {
+void comparison(int op, const View& a, const View& b, const int64_t* shape, int nd, const View& out) {
   switch (op) {
-    case B_EQ: walk(a, b, shape, nd, out, [](float x, float y) { return x == y; }); break;
-    case B_NE: walk(a, b, shape, nd, out, [](float x, float y) { return x != y; }); break;
-    case B_LT: walk(a, b, shape, nd, out, [](float x, float y) { return x < y; }); break;
-    case B_LE: walk(a, b, shape, nd, out, [](float x, float y) { return x <= y; }); break;
-    case B_GT: walk(a, b, shape, nd, out, [](float x, float y) { return x > y; }); break;
-    case B_GE: walk(a, b, shape, nd, out, [](float x, float y) { return x >= y; }); break;
-    case B_LOGICAL_AND: walk(a, b, shape, nd, out, [](float x, float y) { return truthy(x) && truthy(y); }); break;
-    case B_LOGICAL_OR: walk(a, b, shape, nd, out, [](float x, float y) { return truthy(x) || truthy(y); }); break;
-    case B_LOGICAL_XOR: walk(a, b, shape, nd, out, [](float x, float y) { return truthy(x) != truthy(y); }); break;
+    case B_EQ: walk<T>(a, b, shape, nd, out, [](float x, float y) { return x == y; }); break;
+    case B_NE: walk<T>(a, b, shape, nd, out, [](float x, float y) { return x != y; }); break;
+    case B_LT: walk<T>(a, b, shape, nd, out, [](float x, float y) { return x < y; }); break;
+    case B_LE: walk<T>(a, b, shape, nd, out, [](float x, float y) { return x <= y; }); break;
+    case B_GT: walk<T>(a, b, shape, nd, out, [](float x, float y) { return x > y; }); break;
+    case B_GE: walk<T>(a, b, shape, nd, out, [](float x, float y) { return x >= y; }); break;
+    case B_LOGICAL_AND: walk<T>(a, b, shape, nd, out, [](float x, float y) { return truthy(x) && truthy(y); }); break;
+    case B_LOGICAL_OR: walk<T>(a, b, shape, nd, out, [](float x, float y) { return truthy(x) || truthy(y); }); break;
+    case B_LOGICAL_XOR: walk<T>(a, b, shape, nd, out, [](float x, float y) { return truthy(x) != truthy(y); }); break;
   }
 }
 
-void arithmetic(int op, const View& a, const View& b, const int64_t* shape, int nd, float* out) {
+void arithmetic(int op, const View& a, const View& b, const int64_t* shape, int nd, const View& out) {
   switch (op) {
     // Single float ops round exactly as the js kernels' double op rounded to float.
-    case B_ADD: walk(a, b, shape, nd, out, [](float x, float y) { return x + y; }); break;
-    case B_SUB: walk(a, b, shape, nd, out, [](float x, float y) { return x - y; }); break;
-    case B_MUL: walk(a, b, shape, nd, out, [](float x, float y) { return x * y; }); break;
-    case B_DIV: walk(a, b, shape, nd, out, [](float x, float y) { return x / y; }); break;
-    case B_POW: walk(a, b, shape, nd, out, [](float x, float y) { return static_cast<float>(::pow(x, y)); }); break;
+    case B_ADD: walk<float>(a, b, shape, nd, out, [](float x, float y) { return x + y; }); break;
+    case B_SUB: walk<float>(a, b, shape, nd, out, [](float x, float y) { return x - y; }); break;
+    case B_MUL: walk<float>(a, b, shape, nd, out, [](float x, float y) { return x * y; }); break;
+    case B_DIV: walk<float>(a, b, shape, nd, out, [](float x, float y) { return x / y; }); break;
+    case B_POW: walk<float>(a, b, shape, nd, out, [](float x, float y) { return static_cast<float>(::pow(x, y)); }); break;
     // maximum/minimum propagate NaN, as PyTorch.
-    case B_MAXIMUM: walk(a, b, shape, nd, out, [](float x, float y) { return x > y || x != x ? x : y; }); break;
-    case B_MINIMUM: walk(a, b, shape, nd, out, [](float x, float y) { return x < y || x != x ? x : y; }); break;
-    case B_REMAINDER: walk(a, b, shape, nd, out, [](float x, float y) { return remainder(x, y); }); break;
-    case B_ATAN2: walk(a, b, shape, nd, out, [](float x, float y) { return static_cast<float>(::atan2(x, y)); }); break;
-    default: comparison(op, a, b, shape, nd, out); break;
+    case B_MAXIMUM: walk<float>(a, b, shape, nd, out, [](float x, float y) { return x > y || x != x ? x : y; }); break;
+    case B_MINIMUM: walk<float>(a, b, shape, nd, out, [](float x, float y) { return x < y || x != x ? x : y; }); break;
+    case B_REMAINDER: walk<float>(a, b, shape, nd, out, [](float x, float y) { return remainder(x, y); }); break;
+    case B_ATAN2: walk<float>(a, b, shape, nd, out, [](float x, float y) { return static_cast<float>(::atan2(x, y)); }); break;
+    default: comparison<float>(op, a, b, shape, nd, out); break;
   }
 }
 
@@ -173,6 +181,8 @@ void copyT(const View& src, const View& dst, const int64_t* shape, int nd) {
       T* y = dd + off[1];
       if (s[0] == 1 && s[1] == 1) {
         std::memmove(y, x, static_cast<size_t>(n) * sizeof(T));
+      } else if (s[0] == 0 && s[1] == 1) {
+        std::fill(y, y + n, *x);  // a fill from a broadcast scalar (a gradient's zeroed margins)
       } else {
         for (int64_t i = 0; i < n; i++) y[i * s[1]] = x[i * s[0]];
       }
@@ -182,11 +192,11 @@ void copyT(const View& src, const View& dst, const int64_t* shape, int nd) {
 
 }  // namespace
 
-void binary(int op, const View& a, const View& b, const int64_t* shape, int nd, void* out, int outElemSize) {
+void binary(int op, const View& a, const View& b, const int64_t* shape, int nd, const View& out, int outElemSize) {
   if (outElemSize == 1) {
-    comparison(op, a, b, shape, nd, static_cast<uint8_t*>(out));
+    comparison<uint8_t>(op, a, b, shape, nd, out);
   } else {
-    arithmetic(op, a, b, shape, nd, static_cast<float*>(out));
+    arithmetic(op, a, b, shape, nd, out);
   }
 }
 

@@ -40,7 +40,7 @@ int shapeAt(Args& in, int j, int64_t* shape, int& nd, int64_t& total) {
   return j + 1 + nd;
 }
 
-// [op, nd, shape..., aOffset, aStrides..., bOffset, bStrides...]; (a, b, out)
+// [op, nd, shape..., aOffset, aStrides..., bOffset, bStrides..., hasOutView, (outOffset, outStrides...)]; (a, b, out)
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   Args in(info, "binary");
   int op = static_cast<int>(in.integer(0, 0, B_COUNT - 1));
@@ -55,8 +55,21 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   if (in.ok() && !(out.type == napi_float32_array || (out.type == napi_uint8_array && op >= B_EQ))) {
     in.failType("out must be a Float32Array (or a Uint8Array for comparisons)");
   }
-  in.inside(out, 0, total, "out");
-  if (in.ok()) kernels().binary(op, a, b, shape, nd, out.data, out.elemSize);
+  // Then 0 (out contiguous from element 0) or 1 and [outOffset, outStrides...].
+  View o;
+  int k = j + 2 + 2 * nd;
+  if (in.integer(k, 0, 1) == 1) {
+    in.view(k + 1, out, shape, nd, o);
+  } else {
+    o.data = out.data;
+    o.offset = 0;
+    for (int64_t d = nd - 1, s = 1; d >= 0; d--) {
+      o.strides[d] = s;
+      s *= shape[d];
+    }
+    in.inside(out, 0, total, "out");
+  }
+  if (in.ok()) kernels().binary(op, a, b, shape, nd, o, out.elemSize);
   return info.Env().Undefined();
 }
 

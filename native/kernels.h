@@ -93,7 +93,7 @@ struct Kernels {
   void (*unary)(int op, const float* x, float* out, int64_t n, float p0, float p1);
   void (*unaryBackward)(int op, const float* x, const float* y, const float* g, float* out, int64_t n, float p0, float p1);
   // Float32 a and b; out is float32 (outElemSize 4), or uint8 (1) for comparisons and logical ops.
-  void (*binary)(int op, const View& a, const View& b, const int64_t* shape, int nd, void* out, int outElemSize);
+  void (*binary)(int op, const View& a, const View& b, const int64_t* shape, int nd, const View& out, int outElemSize);
   // uint8 cond; a, b and out hold elements of elemSize bytes (1 or 4).
   void (*where)(const View& cond, const View& a, const View& b, const int64_t* shape, int nd, void* out, int elemSize);
   void (*copy)(const View& src, const View& dst, const int64_t* shape, int nd, int elemSize);

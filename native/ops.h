@@ -14,7 +14,7 @@ void conv2dBackwardWeight(const float* gOut, const float* x, float* gw, const Co
 
 void unary(int op, const float* x, float* out, int64_t n, float p0, float p1);
 void unaryBackward(int op, const float* x, const float* y, const float* g, float* out, int64_t n, float p0, float p1);
-void binary(int op, const View& a, const View& b, const int64_t* shape, int nd, void* out, int outElemSize);
+void binary(int op, const View& a, const View& b, const int64_t* shape, int nd, const View& out, int outElemSize);
 void where(const View& cond, const View& a, const View& b, const int64_t* shape, int nd, void* out, int elemSize);
 void copy(const View& src, const View& dst, const int64_t* shape, int nd, int elemSize);
 

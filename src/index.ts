@@ -16,4 +16,6 @@ export * as llm from "./llm/index.js";
 export * as train from "./train/index.js";
 export { fit, evaluate, predict } from "./train/index.js";
 export * as report from "./report/index.js";
-export { serve, createServer, handleSignals, type ServeOptions, type LatheServer } from "./serve/index.js";
+export { serve, createServer } from "./serve/entry.js";
+export { handleSignals } from "./serve/signals.js";
+export type { ServeOptions, LatheServer } from "./serve/server.js";

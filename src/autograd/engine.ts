@@ -34,7 +34,8 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
   // that promise them): later gradients are added into these in place.
   const owned = new Set<Tensor>();
   // Once a rule has used an owned gradient and returned nothing that shares its storage, the
-  // storage is dead: later gradients of its size reuse it (see recycleStorage), until the end.
+  // storage is dead: later gradients of its size reuse it (see recycleStorage); when the call
+  // ends, what is left is offered weakly to the next forward's allocations.
   try {
     noGrad(() => run(order, grads, owned, opts));
   } finally {
@@ -44,6 +45,18 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
 
 /** The reverse pass over `order` (see backward), in no-grad mode. */
 function run(order: Tensor[], grads: Map<Tensor, Tensor>, owned: Set<Tensor>, opts: BackwardOptions): void {
+  // Storage of an owned gradient that a rule handed back to several inputs as it is (an add's
+  // rule): the number of pending gradients that still refer to it. Nothing else holds it, so
+  // when the count reaches 0 (each holder used it without handing it on) it is dead and is
+  // recycled. Never summed into in place while shared.
+  const shared = new Map<ArrayBufferLike, number>();
+  const touched: Tensor[] = [];
+  const release = (x: Tensor) => {
+    const n = shared.get(x.data.buffer);
+    if (n === undefined) return;
+    shared.set(x.data.buffer, n - 1);
+    touched.push(x);
+  };
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];
     const g = grads.get(t);
@@ -54,20 +67,30 @@ function run(order: Tensor[], grads: Map<Tensor, Tensor>, owned: Set<Tensor>, op
     // A leaf's first gradient that nothing else holds becomes its .grad without a copy.
     if (!node && mine && t.grad === null && g.isContiguous()) t.grad = g;
     else if (!node || t.retainsGrad) accumulateInto(t, g);
-    if (!node) continue;
+    if (!node) {
+      release(g);
+      settle(shared, touched);
+      continue;
+    }
     const only = node.inputs.length === 1 && node.inputs[0].requiresGrad ? node.inputs[0] : null;
     const pending = only ? grads.get(only) : undefined;
     if (pending && owned.has(pending) && pending.isContiguous() && node.canAddInto) {
       node.addInto(g, pending);
       if (!opts.retainGraph) node.release();
       if (mine) recycleStorage(g.data);
+      release(g);
+      settle(shared, touched);
       continue;
     }
     const inputGrads = node.apply(g);
     if (!opts.retainGraph) node.release();
-    // An owned g that comes back as one view (a reshape's rule) stays owned as that view.
+    // An owned g that comes back as one view (a reshape's rule) stays owned as that view; one
+    // that comes back several times is shared, counted by the pending gradients that hold it.
     const aliases = mine ? inputGrads.filter((ig) => ig !== null && ig.data.buffer === g.data.buffer) : [];
     const heir = aliases.length === 1 ? aliases[0] : null;
+    if (aliases.length > 1 && ownsStorage(g)) shared.set(g.data.buffer, 0);
+    else release(g); // g's own reference ends here (its views handed back count for themselves)
+    touched.push(g);
     node.inputs.forEach((inp, k) => {
       const ig = inputGrads[k];
       if (!ig || !inp.requiresGrad) return;
@@ -79,6 +102,8 @@ function run(order: Tensor[], grads: Map<Tensor, Tensor>, owned: Set<Tensor>, op
       if (!prev) {
         grads.set(inp, ig);
         if (fresh) owned.add(ig);
+        const n = shared.get(ig.data.buffer);
+        if (n !== undefined) shared.set(ig.data.buffer, n + 1);
       } else if (owned.has(prev) && prev.isContiguous()) {
         K.binary("add", prev, ig, prev.shape, prev.data);
         if (fresh) recycleStorage(ig.data);
@@ -86,14 +111,29 @@ function run(order: Tensor[], grads: Map<Tensor, Tensor>, owned: Set<Tensor>, op
         K.binary("add", ig, prev, ig.shape, ig.data);
         grads.set(inp, ig);
         owned.add(ig);
+        release(prev);
       } else {
         const s = sum(prev, ig);
         owned.add(s);
         grads.set(inp, s);
+        release(prev);
       }
     });
     if (mine && aliases.length === 0) recycleStorage(g.data);
+    // Only now: a count can touch 0 and rise again while the inputs above are handed theirs.
+    settle(shared, touched);
   }
+}
+
+/** Recycles the storage of the shared gradients in `touched` that nothing holds any more. */
+function settle(shared: Map<ArrayBufferLike, number>, touched: Tensor[]): void {
+  for (const x of touched) {
+    if (shared.get(x.data.buffer) === 0) {
+      shared.delete(x.data.buffer);
+      recycleStorage(x.data);
+    }
+  }
+  touched.length = 0;
 }
 
 /** Tensors reachable from root through gradFn, inputs before the ops that used them. */

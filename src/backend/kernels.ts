@@ -77,6 +77,12 @@ export interface AttentionView {
   readonly strides: readonly number[];
 }
 
+/** Where a kernel writes a strided output: element offset and strides (per dim of the shape). */
+export interface OutView {
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -89,8 +95,14 @@ export interface Backend {
   unary(op: UnaryOp, x: TypedArray, xOffset: number, out: TypedArray, n: number, p0: number, p1: number): void;
   /** out[i] = g[i] * f'(x[i]) with y[i] = f(x[i]); all contiguous float32 of length n. */
   unaryBackward(op: DiffUnaryOp, x: Float32Array, y: Float32Array, g: Float32Array, out: Float32Array, n: number, p0: number, p1: number): void;
-  /** out = a op b with broadcasting: `a` and `b` are views already stretched to `shape` (0 strides). */
-  binary(op: BinaryOp, a: StridedView, b: StridedView, shape: Shape, out: TypedArray): void;
+  /**
+   * out = a op b with broadcasting: `a` and `b` are views already stretched to `shape` (0 strides).
+   * `out` is written contiguously from element 0, or, with `outView`, at outView.offset +
+   * Σ i[d]·outView.strides[d]: a strided window of a larger array (no two positions may share an
+   * element; out may be a's or b's storage only where it reads the same element it writes, as an
+   * in-place `win += g` into a window of a gradient).
+   */
+  binary(op: BinaryOp, a: StridedView, b: StridedView, shape: Shape, out: TypedArray, outView?: OutView): void;
   /** out = cond ? a : b, all three views stretched to `shape`. */
   where(cond: StridedView, a: StridedView, b: StridedView, shape: Shape, out: TypedArray): void;
 

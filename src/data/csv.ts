@@ -1,13 +1,16 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { type Options as ParseOptions, parse as parseStream } from "csv-parse";
-import { parse as parseSync } from "csv-parse/sync";
+import { createRequire } from "node:module";
+import type { Options as ParseOptions } from "csv-parse";
 import type { Tensor } from "../tensor/tensor.js";
 import { type AssemblerOptions, RecordAssembler } from "./csv_builder.js";
 import { WHITESPACE, sniffDelimiter } from "./csv_sniff.js";
 import { DataError } from "./errors.js";
 import { DEFAULT_MISSING } from "./infer.js";
 import { type ColumnType, Table } from "./table.js";
+
+// csv-parse is loaded when a CSV is read, not with the library (see serve/entry.ts).
+const require = createRequire(import.meta.url);
 
 /**
  * How to read a CSV file. Whatever the options, whitespace around unquoted fields is
@@ -132,7 +135,7 @@ export function parseCsv(text: string | Buffer, options: CsvOptions & { file?: s
   const asm = new RecordAssembler(assemblerOptions(file, options, Infinity, Infinity), (t) => (table = t));
   let lastLine = 0;
   try {
-    parseSync(buf, {
+    (require("csv-parse/sync") as typeof import("csv-parse/sync")).parse(buf, {
       ...parserOptions(delimiter, options),
       // Records go straight to the assembler; returning null keeps csv-parse from collecting them.
       on_record: (record: string[], ctx) => {
@@ -198,7 +201,7 @@ async function* readChunks(path: string, options: CsvOptions, inferRows: number,
   const ready: Table[] = [];
   const asm = new RecordAssembler(assemblerOptions(path, options, inferRows, chunkSize), (t) => ready.push(t));
   const source = createReadStream(path);
-  const parser = parseStream({ ...parserOptions(delimiter, options), info: true });
+  const parser = (require("csv-parse") as typeof import("csv-parse")).parse({ ...parserOptions(delimiter, options), info: true });
   source.on("error", (e) => parser.destroy(new DataError(`cannot read the file: ${e.message}`, { file: path })));
   source.pipe(parser);
   let lastLine = 0;

@@ -3,10 +3,13 @@
  * them (JSON or YAML): { model: {...GPTConfig but vocabSize}, tokenizer: "char" | dir, train: {...} }.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, extname, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import type { GPTConfigInit } from "./config.js";
 import { LORA_TARGETS, type LoRAOptions } from "./lora.js";
+
+// The YAML parser is loaded when a .yaml config is read, not with the library.
+const require = createRequire(import.meta.url);
 
 export interface TrainSettings {
   /** Sequences per optimizer step. */
@@ -160,7 +163,7 @@ export function readTrainConfig(path: string): TrainConfigFile {
   const text = readFileSync(path, "utf8");
   let raw: unknown;
   try {
-    raw = [".yaml", ".yml"].includes(extname(path).toLowerCase()) ? parseYaml(text) : JSON.parse(text);
+    raw = [".yaml", ".yml"].includes(extname(path).toLowerCase()) ? (require("yaml") as typeof import("yaml")).parse(text) : JSON.parse(text);
   } catch (err) {
     throw new Error(`${path}: not valid ${extname(path) === ".json" ? "JSON" : "YAML"}: ${(err as Error).message.split("\n")[0]}`);
   }

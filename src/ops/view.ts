@@ -1,6 +1,6 @@
 import { K } from "../backend/index.js";
 import { record } from "../autograd/node.js";
-import { type DType, recycleStorage } from "../tensor/dtype.js";
+import type { DType } from "../tensor/dtype.js";
 import { type Shape, contiguousStrides, fmtShape, normDim, numel, shapesEqual } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { contiguousData, sumToShape, uninitialized } from "./util.js";
@@ -208,22 +208,36 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
     return viewOf(full, shape, ws, full.offset + s * full.strides[d]);
   };
   return record("SliceBackward", out, [x], (g) => {
-    // Zeroed by hand: uninitialised storage may be a recycled gradient buffer, fresh memory is not.
+    // Uninitialised storage may be a recycled gradient buffer, so what the window leaves out is
+    // zeroed by hand: for a step of 1, the parts of dim d before and after it.
     const gx = uninitialized(x.shape);
-    gx.data.fill(0);
+    if (step === 1) {
+      zeroRange(gx, d, 0, s);
+      zeroRange(gx, d, e, size);
+    } else {
+      gx.data.fill(0);
+    }
     K.copy(g, window(gx));
     return [gx];
   }, {
     freshGrads: true,
-    // The pieces of a split add into one gradient of x instead of one zero-filled x each.
+    // The pieces of a split add into one gradient of x instead of one zero-filled x each:
+    // target's window += g in place, a strided output.
     addInto: (g, target) => {
       const win = window(target);
-      const sumWin = uninitialized(shape);
-      K.binary("add", win, g, shape, sumWin.data);
-      K.copy(sumWin, win);
-      recycleStorage(sumWin.data); // only this closure ever saw it
+      K.binary("add", win, g, shape, target.data, win);
     },
   });
+}
+
+const ZERO = new Float32Array(1);
+
+/** Zeroes indices [from, to) of dim d of the contiguous t. */
+function zeroRange(t: Tensor, d: number, from: number, to: number): void {
+  if (to <= from) return;
+  const shape = [...t.shape];
+  shape[d] = to - from;
+  K.copy({ data: ZERO, shape, strides: shape.map(() => 0), offset: 0 }, viewOf(t, shape, t.strides, t.offset + from * t.strides[d]));
 }
 
 /** `length` elements of dim from `start` (which must be in range), as torch.narrow. */

@@ -1,7 +1,8 @@
 /**
  * serve: the HTTP inference server for model bundles and language models (`lathe serve`). See docs/SERVING.md.
  */
-export { type ServeOptions, type LatheServer, DEFAULTS, createServer, serve, handleSignals } from "./server.js";
+export { type ServeOptions, type LatheServer, DEFAULTS, createServer, serve } from "./server.js";
+export { handleSignals } from "./signals.js";
 export { type ModelSpec, type ModelVersion, ModelRegistry, parseModelArg } from "./models.js";
 export {
   type FeatureSpec,

@@ -246,11 +246,76 @@ describe("gradients summed in place", () => {
     assertClose(qkv.grad!, want, { atol: 1e-4 });
   });
 
+  test("selects of every piece of a middle dim, in any order, with and without a piece left out", () => {
+    // GPT's qkv: [B, T, 3, H, D] read as three selects of dim 2; the first gradient to arrive
+    // zeroes only the margins around its window, the others add into their windows in place.
+    const qkv = randn([2, 5, 3, 2, 4], { generator: g }).requiresGrad_();
+    const w = randn([2, 5, 2, 4], { generator: g });
+    for (const order of [[0, 1, 2], [2, 0, 1], [1, 2], [0, 2], [1]]) {
+      qkv.grad = null;
+      let y = qkv.sum().mul(0);
+      for (const i of order) y = y.add(qkv.select(2, i).mul(w.add(i)).sum());
+      y.backward();
+      const want = zeros([2, 5, 3, 2, 4]);
+      for (const i of order) want.select(2, i).copy_(w.add(i));
+      assertClose(qkv.grad!, want, { atol: 1e-6 });
+    }
+  });
+
+  test("storage recycled by one backward and reused by the next forward leaves held gradients alone", () => {
+    // Buffers of 16 KB and more: the dead gradients of a backward call stay on offer (weakly)
+    // to later allocations of their size, so the gradients and outputs still held must never be
+    // among them.
+    const run = (seed: number) => {
+      const gen = new Generator(seed);
+      const x = randn([64, 3 * 96], { generator: gen }).requiresGrad_();
+      const w = randn([96, 96], { generator: gen }).requiresGrad_();
+      const [a, b, c] = F.split(x, 96, 1);
+      const h = F.matmul(a.mul(b), w).tanh().add(c.exp());
+      const out = h.mul(h).sum();
+      out.backward();
+      return { x, w, h: h.detach(), gx: x.grad!.clone(), gw: w.grad!.clone() };
+    };
+    const first = run(1);
+    for (let seed = 2; seed < 5; seed++) {
+      const other = run(seed);
+      assert.notDeepEqual(other.gx.toArray(), first.gx.toArray());
+    }
+    assertClose(first.x.grad!, first.gx, { atol: 0 });
+    assertClose(first.w.grad!, first.gw, { atol: 0 });
+    const again = run(1);
+    assertClose(again.gx, first.gx, { atol: 0 });
+    assertClose(again.h, first.h, { atol: 0 });
+  });
+
+  test("a residual stream: gradients an add hands to both inputs are recycled only once both are used", () => {
+    // x = x + tanh(x·w) three times: each add's rule passes its gradient to both inputs as it
+    // is, and that storage may be reused once both have used it. Rows are independent, so the
+    // gradient must equal the one computed a few rows at a time (pieces under the 16 KB that
+    // storage reuse starts at).
+    const gen = new Generator(9);
+    const x0 = randn([96, 64], { generator: gen });
+    const ws = [0, 1, 2].map(() => randn([64, 64], { generator: gen }).mul(0.2).requiresGrad_());
+    const grad = (x: Tensor) => {
+      const leaf = x.detach().requiresGrad_();
+      let h = leaf;
+      for (const w of ws) h = h.add(F.matmul(h, w).tanh());
+      h.mul(h).sum().backward();
+      return leaf.grad!;
+    };
+    const whole = grad(x0);
+    const pieces = F.cat([0, 1, 2, 3, 4, 5].map((i) => grad(x0.narrow(0, 16 * i, 16))), 0);
+    assertClose(whole, pieces, { atol: 1e-4, rtol: 1e-5 });
+    const again = grad(x0);
+    assertClose(again, whole, { atol: 0 });
+  });
+
   test("gradcheck through split, chunk and overlapping slices", () => {
     assertGradcheck((x: Tensor) => {
       const [a, b] = F.chunk(x, 2, 0);
       return a.mul(b).add(x.slice(0, 1, 3).sum()).add(x.slice(0, 0, 2).exp());
     }, [uniform(g, [4, 3])]);
+    assertGradcheck((x: Tensor) => x.select(1, 1).mul(x.select(1, 2).exp()).add(x.select(1, 0).select(1, 1).unsqueeze(1)), [uniform(g, [3, 4, 2])]);
   });
 });
 

@@ -161,6 +161,50 @@ eachConfig("native binary kernels", () => {
     }
   });
 
+  test("strided output views: windows, transposed and offset outputs, in-place window sums", () => {
+    // out's element for position (i, j, k) sits at outOffset + i*os0 + j*os1 + k*os2 of a
+    // larger array; everything else in that array must stay as it was.
+    const shape = [5, 3, 37];
+    const n = 5 * 3 * 37;
+    const a = inputs(n + 4, 11, 4), b = inputs(37 * 3, 12, 4);
+    const av = view(a, shape, stridesOf(shape), 4);
+    const bv = view(b, shape, [0, 37, 1]);  // broadcast over the first dim
+    const layouts: [string, number, number[], number][] = [
+      ["window of a [5, 9, 37] array (a split's middle piece)", 3 * 37, [9 * 37, 37, 1], 5 * 9 * 37],
+      ["transposed [37, 3, 5] storage", 0, [1, 5, 15], n],
+      ["every other element, offset 7", 7, [2 * 3 * 37, 2 * 37, 2], 7 + 2 * n],
+    ];
+    for (const op of ["add", "mul", "maximum", "lt"] as BinaryOp[]) {
+      for (const [what, offset, strides, size] of layouts) {
+        const u8 = COMPARISONS.has(op);
+        const make = () => (u8 ? new Uint8Array(size).fill(9) : new Float32Array(size).fill(-7.5));
+        const oj = make(), on = make(), want = make();
+        const plain = u8 ? new Uint8Array(n) : new Float32Array(n);
+        js.binary(op, av, bv, shape, plain);
+        for (let i = 0, p = 0; i < 5; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 37; k++, p++) {
+          want[offset + i * strides[0] + j * strides[1] + k * strides[2]] = plain[p];
+        }
+        js.binary(op, av, bv, shape, oj, { offset, strides });
+        native.binary(op, av, bv, shape, on, { offset, strides });
+        assert.deepEqual(oj, want, `js ${op} ${what}`);
+        assertClose(on, want, { ...tolerance(op), what: `native ${op} ${what}` });
+      }
+    }
+    // target's window += g in place, as a split's pieces add into one gradient
+    const target = uniform(4 * 6 * 37, 13), g = uniform(4 * 2 * 37, 14);
+    const wshape = [4, 2, 37], wstrides = [6 * 37, 37, 1], woff = 2 * 37;
+    const tj = target.slice(), tn = target.slice(), want = target.slice();
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 37; k++) {
+      want[woff + i * 6 * 37 + j * 37 + k] += g[(i * 2 + j) * 37 + k];
+    }
+    js.binary("add", view(tj, wshape, wstrides, woff), view(g, wshape), wshape, tj, { offset: woff, strides: wstrides });
+    native.binary("add", view(tn, wshape, wstrides, woff), view(g, wshape), wshape, tn, { offset: woff, strides: wstrides });
+    assert.deepEqual(tj, want);
+    assert.deepEqual(tn, want);
+    // the binding refuses an output view that leaves the array
+    assert.throws(() => native.binary("add", av, bv, shape, new Float32Array(n), { offset: 1, strides: stridesOf(shape) }), /strided view/);
+  });
+
   test("in place: out is one of the inputs", () => {
     const a = uniform(5000, 1), b = uniform(5000, 2);
     const aj = a.slice(), an = a.slice();
@@ -251,6 +295,20 @@ eachConfig("native where and copy", () => {
     js.copy(view(src, [12, 13]), view(dj, [12, 13], [1, 12]));
     native.copy(view(src, [12, 13]), view(dn, [12, 13], [1, 12]));
     assert.deepEqual(dn, dj);
+  });
+
+  test("copy from a broadcast scalar fills a window (a gradient's zeroed margins)", () => {
+    for (const make of [(k: number) => uniform(k, k), (k: number) => new Int32Array(k).map((_, i) => i + 1), (k: number) => new Uint8Array(k).fill(3)]) {
+      const shape = [6, 2, 41];
+      const scalar = make(1);
+      const dj = make(6 * 5 * 41), dn = dj.slice(), before = dj.slice();
+      js.copy(view(scalar, shape, [0, 0, 0]), view(dj, shape, [5 * 41, 41, 1], 41));
+      native.copy(view(scalar, shape, [0, 0, 0]), view(dn, shape, [5 * 41, 41, 1], 41));
+      assert.deepEqual(dn, dj);
+      assert.equal(dn[6 * 41 + 3], scalar[0]);
+      assert.equal(dn[40], before[40]);  // outside the window: untouched
+      assert.equal(dn[3 * 41 + 5], before[3 * 41 + 5]);
+    }
   });
 });
 

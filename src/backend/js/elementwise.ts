@@ -1,7 +1,7 @@
 import type { TypedArray } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
 import type { StridedView } from "../../tensor/strided.js";
-import type { BinaryOp, DiffUnaryOp, UnaryOp } from "../kernels.js";
+import type { BinaryOp, DiffUnaryOp, OutView, UnaryOp } from "../kernels.js";
 
 const SQRT1_2 = Math.SQRT1_2;
 const SQRT_2_PI = Math.sqrt(2 / Math.PI);
@@ -145,34 +145,34 @@ export function unaryBackward(
 }
 
 /**
- * One row of a binary op: n elements read with strides sa and sb. The op switch runs once
+ * One row of a binary op: n elements read with strides sa and sb, written with stride so. The op switch runs once
  * per row, so the element loop has no dispatch in it.
  */
 function binaryRow(
   op: BinaryOp, a: TypedArray, ai: number, sa: number, b: TypedArray, bi: number, sb: number,
-  out: TypedArray, oi: number, n: number,
+  out: TypedArray, oi: number, so: number, n: number,
 ): void {
   switch (op) {
-    case "add": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] + b[bi]; break;
-    case "sub": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] - b[bi]; break;
-    case "mul": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] * b[bi]; break;
-    case "div": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] / b[bi]; break;
-    case "pow": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = Math.pow(a[ai], b[bi]); break;
+    case "add": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] + b[bi]; break;
+    case "sub": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] - b[bi]; break;
+    case "mul": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] * b[bi]; break;
+    case "div": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] / b[bi]; break;
+    case "pow": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = Math.pow(a[ai], b[bi]); break;
     // maximum/minimum propagate NaN, as PyTorch.
-    case "maximum": for (let i = 0; i < n; i++, ai += sa, bi += sb) { const x = a[ai], y = b[bi]; out[oi + i] = x > y || x !== x ? x : y; } break;
-    case "minimum": for (let i = 0; i < n; i++, ai += sa, bi += sb) { const x = a[ai], y = b[bi]; out[oi + i] = x < y || x !== x ? x : y; } break;
+    case "maximum": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) { const x = a[ai], y = b[bi]; out[oi] = x > y || x !== x ? x : y; } break;
+    case "minimum": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) { const x = a[ai], y = b[bi]; out[oi] = x < y || x !== x ? x : y; } break;
     // Python-style remainder: the result takes the sign of the divisor.
-    case "remainder": for (let i = 0; i < n; i++, ai += sa, bi += sb) { const x = a[ai], y = b[bi]; out[oi + i] = x - Math.floor(x / y) * y; } break;
-    case "atan2": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = Math.atan2(a[ai], b[bi]); break;
-    case "eq": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] === b[bi] ? 1 : 0; break;
-    case "ne": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] !== b[bi] ? 1 : 0; break;
-    case "lt": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] < b[bi] ? 1 : 0; break;
-    case "le": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] <= b[bi] ? 1 : 0; break;
-    case "gt": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] > b[bi] ? 1 : 0; break;
-    case "ge": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] >= b[bi] ? 1 : 0; break;
-    case "logicalAnd": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] && b[bi] ? 1 : 0; break;
-    case "logicalOr": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = a[ai] || b[bi] ? 1 : 0; break;
-    case "logicalXor": for (let i = 0; i < n; i++, ai += sa, bi += sb) out[oi + i] = !a[ai] !== !b[bi] ? 1 : 0; break;
+    case "remainder": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) { const x = a[ai], y = b[bi]; out[oi] = x - Math.floor(x / y) * y; } break;
+    case "atan2": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = Math.atan2(a[ai], b[bi]); break;
+    case "eq": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] === b[bi] ? 1 : 0; break;
+    case "ne": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] !== b[bi] ? 1 : 0; break;
+    case "lt": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] < b[bi] ? 1 : 0; break;
+    case "le": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] <= b[bi] ? 1 : 0; break;
+    case "gt": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] > b[bi] ? 1 : 0; break;
+    case "ge": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] >= b[bi] ? 1 : 0; break;
+    case "logicalAnd": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] && b[bi] ? 1 : 0; break;
+    case "logicalOr": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = a[ai] || b[bi] ? 1 : 0; break;
+    case "logicalXor": for (let i = 0; i < n; i++, ai += sa, bi += sb, oi += so) out[oi] = !a[ai] !== !b[bi] ? 1 : 0; break;
   }
 }
 
@@ -212,12 +212,18 @@ function forEachRow(
   }
 }
 
-export function binary(op: BinaryOp, a: StridedView, b: StridedView, shape: Shape, out: TypedArray): void {
+export function binary(op: BinaryOp, a: StridedView, b: StridedView, shape: Shape, out: TypedArray, outView?: OutView): void {
   const nd = shape.length;
   const sa = nd ? a.strides[nd - 1] : 0;
   const sb = nd ? b.strides[nd - 1] : 0;
+  if (outView) {
+    const so = nd ? outView.strides[nd - 1] : 0;
+    const o: StridedView = { data: out, shape, strides: outView.strides, offset: outView.offset };
+    forEachRow(shape, [a, b, o], (offs, _oo, n) => binaryRow(op, a.data, offs[0], sa, b.data, offs[1], sb, out, offs[2], so, n));
+    return;
+  }
   // A merged row steps by the innermost stride; merging keeps that valid (see forEachRow).
-  forEachRow(shape, [a, b], (offs, oo, n) => binaryRow(op, a.data, offs[0], sa, b.data, offs[1], sb, out, oo, n));
+  forEachRow(shape, [a, b], (offs, oo, n) => binaryRow(op, a.data, offs[0], sa, b.data, offs[1], sb, out, oo, 1, n));
 }
 
 export function where(cond: StridedView, a: StridedView, b: StridedView, shape: Shape, out: TypedArray): void {

@@ -58,7 +58,7 @@ export function nativeBackend(addon: Addon): Backend {
   }
 
   /** Writes [offset, strides...] of `v` at P[j] and returns the next index. */
-  function putView(j: number, v: StridedView, nd: number): number {
+  function putView(j: number, v: Pick<StridedView, "offset" | "strides">, nd: number): number {
     P[j] = v.offset;
     for (let d = 0; d < nd; d++) P[j + 1 + d] = v.strides[d];
     return j + 1 + nd;
@@ -116,7 +116,7 @@ export function nativeBackend(addon: Addon): Backend {
       addon.unaryBackward(x, y, g, out);
     },
 
-    binary(op, a, b, shape, out) {
+    binary(op, a, b, shape, out, outView) {
       const code = BINARY[op];
       const nd = shape.length;
       if (
@@ -124,10 +124,12 @@ export function nativeBackend(addon: Addon): Backend {
         !(a.data instanceof Float32Array) || !(b.data instanceof Float32Array) ||
         !(out instanceof Float32Array || (out instanceof Uint8Array && code >= FIRST_COMPARISON))
       ) {
-        return js.binary(op, a, b, shape, out);
+        return js.binary(op, a, b, shape, out, outView);
       }
       P[0] = code;
-      putView(putView(putShape(1, shape), a, nd), b, nd);
+      const j = putView(putView(putShape(1, shape), a, nd), b, nd);
+      P[j] = outView ? 1 : 0;
+      if (outView) putView(j + 1, outView, nd);
       addon.binary(a.data, b.data, out);
     },
 
