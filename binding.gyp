@@ -4,7 +4,7 @@
 {
   "variables": {
     "isa_sources": [
-      "native/gemm.cc", "native/conv.cc", "native/unary.cc", "native/binary.cc", "native/reduce.cc",
+      "native/gemm.cc", "native/gemm_small.cc", "native/conv.cc", "native/unary.cc", "native/binary.cc", "native/reduce.cc",
       "native/softmax.cc", "native/layernorm.cc", "native/pool.cc", "native/indexing.cc",
       "native/optim.cc", "native/peak.cc", "native/attention.cc", "native/table.cc"
     ],

@@ -8,7 +8,8 @@ namespace lathe {
 namespace {
 
 // [batch, m, n, k, aOffset, aBatchStride, transA, bOffset, bBatchStride, transB,
-//  cOffset, cBatchStride, accumulate]; arguments (a, b, c).
+//  cOffset, cBatchStride, accumulate]; arguments (a, b, c, bias | null | undefined): the
+// bias (n values) is added to every row of C.
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   Args in(info, "gemm");
   GemmArgs g;
@@ -27,6 +28,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   in.batched(a, aOff, g.aBatchStride, g.batch, g.m * g.k, "A");
   in.batched(b, bOff, g.bBatchStride, g.batch, g.k * g.n, "B");
   in.batched(c, cOff, g.cBatchStride, g.batch, g.m * g.n, "C");
+  g.bias = info.Length() > 3 ? in.f32(3, g.n, true) : nullptr;
   if (!in.ok()) return info.Env().Undefined();
   g.a = static_cast<const float*>(a.data) + aOff;
   g.b = static_cast<const float*>(b.data) + bOff;

@@ -96,7 +96,7 @@ void packB(const void* ctx, int64_t p0, int64_t kc, int64_t j0, int64_t nc, floa
 using Panel = ukr::PackedRows<NR>;
 template <class Rows>
 using TileFn = void (*)(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols,
-                        bool load);
+                        bool load, const float* bias);
 
 // tile<rows, ...> for rows in 1..MR, indexed by rows - 1.
 template <bool PackedA, class Rows, size_t... I>
@@ -116,10 +116,12 @@ int64_t alignedCut(int64_t len, int64_t parts, int64_t i, int64_t step) {
   return imin(len, steps * i / parts * step);
 }
 
-// C[m0:m1, n0:n1] of one product, on the calling thread.
+// C[m0:m1, n0:n1] of one product, on the calling thread; the bias row (if any) enters the
+// tiles of the first k slice.
 void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
-           bool accumulate, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+           bool accumulate, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const float* bias = nullptr) {
   if (m0 >= m1 || n0 >= n1) return;
+  if (k == 0 && bias) return addBiasRows(m0, m1, n0, n1, c, ldc, bias, accumulate);
   if (k == 0) {
     if (!accumulate) {
       for (int64_t i = m0; i < m1; i++) std::memset(c + i * ldc + n0, 0, sizeof(float) * (n1 - n0));
@@ -159,7 +161,8 @@ void block(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
           }
           float* cRow = c + ic * ldc + jc;
           for (int64_t jr = 0; jr < nc; jr += NR) {
-            fn(kc, ap, k, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load);
+            fn(kc, ap, k, Panel{bBuf + jr * kc}, cRow + jr, ldc, imin(NR, nc - jr), load,
+               bias && pc == 0 ? bias + jc + jr : nullptr);
           }
         }
       }
@@ -298,22 +301,23 @@ int64_t panelWidth() { return NR; }
 int64_t tileRows() { return MR; }
 
 void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
-                 bool accumulate) {
-  block(m, n, k, a, transA, b, c, ldc, accumulate, 0, m, 0, n);
+                 bool accumulate, const float* bias) {
+  block(m, n, k, a, transA, b, c, ldc, accumulate, 0, m, 0, n, bias);
 }
 
 void sgemmSerial(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
-                 float* c, int64_t ldc, bool accumulate) {
+                 float* c, int64_t ldc, bool accumulate, const float* bias) {
+  if (smallGemm(m, n, k, a, transA, b, transB, c, ldc, accumulate, bias, false)) return;
   if (k > 0 && skinny(m, n, k, a, transA, b, transB, c, ldc, accumulate, false)) return;
   DenseB dense{b, transB, n, k};
-  sgemmSerial(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate);
+  sgemmSerial(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate, bias);
 }
 
 void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const BPacker& b, float* c, int64_t ldc,
-           bool accumulate) {
+           bool accumulate, const float* bias) {
   int64_t threads = numThreads();
   if (threads == 1 || m * n * k < kParallelMacs) {
-    sgemmSerial(m, n, k, a, transA, b, c, ldc, accumulate);
+    sgemmSerial(m, n, k, a, transA, b, c, ldc, accumulate, bias);
     return;
   }
   // Each thread packs the operand panels it needs. A row-major A is read in place (or
@@ -333,18 +337,21 @@ void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const B
   int64_t parts = imin(threads, byRows ? mTiles : nTiles);
   parallel(parts, [&](int64_t t) {
     if (byRows) {
-      block(m, n, k, a, transA, b, c, ldc, accumulate, alignedCut(m, parts, t, MR), alignedCut(m, parts, t + 1, MR), 0, n);
+      block(m, n, k, a, transA, b, c, ldc, accumulate, alignedCut(m, parts, t, MR), alignedCut(m, parts, t + 1, MR), 0, n,
+            bias);
     } else {
-      block(m, n, k, a, transA, b, c, ldc, accumulate, 0, m, alignedCut(n, parts, t, NR), alignedCut(n, parts, t + 1, NR));
+      block(m, n, k, a, transA, b, c, ldc, accumulate, 0, m, alignedCut(n, parts, t, NR), alignedCut(n, parts, t + 1, NR),
+            bias);
     }
   });
 }
 
 void sgemm(int64_t m, int64_t n, int64_t k, const float* a, bool transA, const float* b, bool transB,
-           float* c, int64_t ldc, bool accumulate) {
+           float* c, int64_t ldc, bool accumulate, const float* bias) {
+  if (smallGemm(m, n, k, a, transA, b, transB, c, ldc, accumulate, bias, true)) return;
   if (k > 0 && skinny(m, n, k, a, transA, b, transB, c, ldc, accumulate, true)) return;
   DenseB dense{b, transB, n, k};
-  sgemm(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate);
+  sgemm(m, n, k, a, transA, BPacker{packB, &dense}, c, ldc, accumulate, bias);
 }
 
 void gemm(const GemmArgs& g) {
@@ -356,13 +363,13 @@ void gemm(const GemmArgs& g) {
   if (g.batch >= threads && threads > 1 && disjoint && macs >= kParallelMacs) {
     parallel(g.batch, [&](int64_t t) {
       sgemmSerial(g.m, g.n, g.k, g.a + t * g.aBatchStride, g.transA, g.b + t * g.bBatchStride, g.transB,
-                  g.c + t * g.cBatchStride, g.n, g.accumulate);
+                  g.c + t * g.cBatchStride, g.n, g.accumulate, g.bias);
     });
     return;
   }
   for (int64_t t = 0; t < g.batch; t++) {
     sgemm(g.m, g.n, g.k, g.a + t * g.aBatchStride, g.transA, g.b + t * g.bBatchStride, g.transB,
-          g.c + t * g.cBatchStride, g.n, g.accumulate);
+          g.c + t * g.cBatchStride, g.n, g.accumulate, g.bias);
   }
 }
 

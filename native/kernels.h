@@ -34,6 +34,7 @@ struct GemmArgs {
   const float* a; int64_t aBatchStride; bool transA;
   const float* b; int64_t bBatchStride; bool transB;
   float* c; int64_t cBatchStride; bool accumulate;
+  const float* bias = nullptr;  // n values added to every row of every C (once), or none
 };
 
 struct ConvGeometry {

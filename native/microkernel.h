@@ -2,7 +2,12 @@
 // the including translation unit. A micro-kernel computes an R×NR tile of C from kc steps
 // of R values of A (packed: a[p*R + i]; or in place: a[i*lda + p]) and kc rows of NR
 // values of B (rows.row(p), see PackedRows):
-//   C[i][j] (+)= sum_p A(i, p) * rows.row(p)[j]   for i < R, j < cols.
+//   C[i][j] (+)= sum_p A(i, p) * rows.row(p)[j] (+ bias[j])   for i < R, j < cols.
+// With a bias row (non-null `bias`, cols values) the accumulators start from it instead of
+// zero: the bias is added to every row without C having been filled with it first. The
+// caller passes it for the first k slice only, so it is added once.
+// ColMajor reads a transposed A in place instead: A(i, p) = a[p*lda + i] (gemm_small.cc,
+// for products whose strips meet too few panels to pay for packing them).
 // Each tile row holds NR/width accumulator registers, so the k loop is nothing but
 // broadcasts, loads and FMAs; rows R < MR are separate instantiations with fewer
 // accumulators rather than zero-padded full tiles.
@@ -36,12 +41,18 @@ struct PackedRows {
 // issues 28 FMAs against 16 loads, within the two load ports of the two FMA ports' pace.
 constexpr int MR = 14, NR = 32;
 
-template <int R, bool Packed, class Rows>
-inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load) {
+template <int R, bool Packed, class Rows, bool ColMajor = false>
+inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load,
+                 const float* bias) {
   __m512 acc0[R], acc1[R];
+  __mmask16 m0 = cols >= 16 ? 0xffff : static_cast<__mmask16>((1u << cols) - 1);
+  __mmask16 m1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : static_cast<__mmask16>((1u << (cols - 16)) - 1);
+  __m512 init0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
+  __m512 init1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
 #pragma GCC unroll 14
   for (int i = 0; i < R; i++) {
-    acc0[i] = acc1[i] = _mm512_setzero_ps();
+    acc0[i] = init0;
+    acc1[i] = init1;
     // The C tile is needed only after the k loop: start fetching it now.
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
@@ -54,13 +65,11 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
     __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 14
     for (int i = 0; i < R; i++) {
-      __m512 ai = _mm512_set1_ps(Packed ? a[p * R + i] : a[i * lda + p]);
+      __m512 ai = _mm512_set1_ps(ColMajor ? a[p * lda + i] : Packed ? a[p * R + i] : a[i * lda + p]);
       acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
       acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
     }
   }
-  __mmask16 m0 = cols >= 16 ? 0xffff : static_cast<__mmask16>((1u << cols) - 1);
-  __mmask16 m1 = cols >= 32 ? 0xffff : cols <= 16 ? 0 : static_cast<__mmask16>((1u << (cols - 16)) - 1);
 #pragma GCC unroll 14
   for (int i = 0; i < R; i++) {
     float* ci = c + i * ldc;
@@ -77,6 +86,14 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
 inline void copyShort(const float* src, int64_t n, float* dst) {
   __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
   _mm512_mask_storeu_ps(dst, m, _mm512_maskz_loadu_ps(m, src));
+}
+
+// dst[j] = src[j] for j < w <= NR, 0 for w <= j < NR: one row of a packed B panel.
+inline void packRow(const float* src, int64_t w, float* dst) {
+  __mmask16 m0 = w >= 16 ? 0xffff : static_cast<__mmask16>((1u << w) - 1);
+  __mmask16 m1 = w >= 32 ? 0xffff : w <= 16 ? 0 : static_cast<__mmask16>((1u << (w - 16)) - 1);
+  _mm512_storeu_ps(dst, _mm512_maskz_loadu_ps(m0, src));
+  _mm512_storeu_ps(dst + 16, _mm512_maskz_loadu_ps(m1, src + 16));
 }
 
 // GCC 12 flags the deliberately undefined pass-through operand inside its own unpack
@@ -153,22 +170,28 @@ inline __m256i laneMask(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), idx);
 }
 
-template <int R, bool Packed, class Rows>
-inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load) {
+template <int R, bool Packed, class Rows, bool ColMajor = false>
+inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load,
+                 const float* bias) {
   __m256 acc0[R], acc1[R];
+  __m256i m0 = laneMask(cols), m1 = laneMask(cols - 8);
+  __m256 init0 = bias ? _mm256_maskload_ps(bias, m0) : _mm256_setzero_ps();
+  __m256 init1 = bias ? _mm256_maskload_ps(bias + 8, m1) : _mm256_setzero_ps();
 #pragma GCC unroll 6
-  for (int i = 0; i < R; i++) acc0[i] = acc1[i] = _mm256_setzero_ps();
+  for (int i = 0; i < R; i++) {
+    acc0[i] = init0;
+    acc1[i] = init1;
+  }
   for (int64_t p = 0; p < kc; p++) {
     const float* b = rows.row(p);
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
     for (int i = 0; i < R; i++) {
-      __m256 ai = _mm256_broadcast_ss(Packed ? a + p * R + i : a + i * lda + p);
+      __m256 ai = _mm256_broadcast_ss(ColMajor ? a + p * lda + i : Packed ? a + p * R + i : a + i * lda + p);
       acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
       acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
     }
   }
-  __m256i m0 = laneMask(cols), m1 = laneMask(cols - 8);
 #pragma GCC unroll 6
   for (int i = 0; i < R; i++) {
     float* ci = c + i * ldc;
@@ -185,6 +208,12 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
 inline void copyShort(const float* src, int64_t n, float* dst) {
   __m256i m = laneMask(n);
   _mm256_maskstore_ps(dst, m, _mm256_maskload_ps(src, m));
+}
+
+// dst[j] = src[j] for j < w <= NR, 0 for w <= j < NR: one row of a packed B panel.
+inline void packRow(const float* src, int64_t w, float* dst) {
+  _mm256_storeu_ps(dst, _mm256_maskload_ps(src, laneMask(w)));
+  _mm256_storeu_ps(dst + 8, _mm256_maskload_ps(src + 8, laneMask(w - 8)));
 }
 
 inline void transpose8(__m256 r[8]) {
@@ -241,13 +270,19 @@ inline void packA(const float* a, int64_t lda, int64_t rows, int64_t kc, float* 
 // (or whatever vector unit the target has).
 constexpr int MR = 4, NR = 8;
 
-template <int R, bool Packed, class Rows>
-inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load) {
+template <int R, bool Packed, class Rows, bool ColMajor = false>
+inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, int64_t ldc, int64_t cols, bool load,
+                 const float* bias) {
   float acc[R][NR] = {};
+  if (bias) {
+    for (int i = 0; i < R; i++) {
+      for (int64_t j = 0; j < cols; j++) acc[i][j] = bias[j];
+    }
+  }
   for (int64_t p = 0; p < kc; p++) {
     const float* b = rows.row(p);
     for (int i = 0; i < R; i++) {
-      float ai = Packed ? a[p * R + i] : a[i * lda + p];
+      float ai = ColMajor ? a[p * lda + i] : Packed ? a[p * R + i] : a[i * lda + p];
       for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
     }
   }
@@ -259,6 +294,10 @@ inline void tile(int64_t kc, const float* a, int64_t lda, Rows rows, float* c, i
 
 inline void copyShort(const float* src, int64_t n, float* dst) {
   for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
+inline void packRow(const float* src, int64_t w, float* dst) {
+  for (int64_t j = 0; j < NR; j++) dst[j] = j < w ? src[j] : 0.f;
 }
 
 template <class Row>

@@ -120,12 +120,15 @@ export interface Backend {
    * Batched GEMM, C[b] = A[b]·B[b] (+ C[b] when accumulate). A[b] is m×k (stored k×m when
    * transA), B[b] is k×n (stored n×k when transB), C[b] is m×n; all dense row-major, found
    * at offset + b*batchStride (a batch stride of 0 broadcasts one matrix to every batch).
+   * A bias (n values from its index 0) is added once to every row of every C[b]; it replaces
+   * filling C with the bias rows before an accumulating product.
    */
   gemm(
     batch: number, m: number, n: number, k: number,
     a: Float32Array, aOffset: number, aBatchStride: number, transA: boolean,
     b: Float32Array, bOffset: number, bBatchStride: number, transB: boolean,
     c: Float32Array, cOffset: number, cBatchStride: number, accumulate: boolean,
+    bias?: Float32Array | null,
   ): void;
 
   // --- neural-network kernels (contiguous float32)

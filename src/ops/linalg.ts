@@ -104,7 +104,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 
 /**
  * y = x·wᵀ + b with w of shape [out, in] (PyTorch's layout), over any leading dims of x.
- * One GEMM with the bias pre-filled into the output; backward is two GEMMs and a column sum.
+ * One GEMM with the bias added in its epilogue; backward is two GEMMs and a column sum.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkFloat("linear", x, weight, ...(bias ? [bias] : []));
@@ -129,7 +129,7 @@ export interface AddmmOptions {
 /**
  * beta·input + alpha·(mat1·mat2) for 2-d mat1 [n, m] and mat2 [m, p], input broadcasting to
  * [n, p], as torch.addmm. With a bias row as input and beta = alpha = 1 (Hugging Face's Conv1D)
- * it is one GEMM into the pre-filled bias, as linear.
+ * it is one GEMM with the bias in its epilogue, as linear.
  */
 export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOptions = {}): Tensor {
   checkFloat("addmm", input, mat1, mat2);
@@ -151,15 +151,15 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts: AddmmOpti
  */
 function affine(name: string, x: Tensor, weight: Tensor, wTransposed: boolean, bias: Tensor | null): Tensor {
   const [inF, outF] = wTransposed ? [weight.shape[1], weight.shape[0]] : weight.shape;
-  const rows = x.numel() / inF;
+  const rows = numel(x.shape.slice(0, -1)); // not x.numel() / inF: inF may be 0
   const xd = f32(x);
   const wd = f32(weight);
   const out = uninitialized([...x.shape.slice(0, -1), outF]);
   const od = out.data as Float32Array;
-  // The bias in every row (a copy from a stride-0 view: one kernel call, threaded when
-  // large, where filling by doubling copyWithin ran on the main thread), then accumulate x·w.
-  if (bias && rows > 0) K.copy(new Tensor(f32(bias), [rows, outF], [0, 1]), new Tensor(od, [rows, outF]));
-  K.gemm(1, rows, outF, inF, xd, 0, 0, false, wd, 0, 0, wTransposed, od, 0, 0, bias !== null);
+  // The bias enters the GEMM's epilogue: the micro-kernel starts its accumulators from it,
+  // so the output is written once (pre-filling it with the bias rows cost a kernel call
+  // and a pass over the output).
+  K.gemm(1, rows, outF, inF, xd, 0, 0, false, wd, 0, 0, wTransposed, od, 0, 0, false, bias ? f32(bias) : null);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(name, out, inputs, (g) => {
     const gd = f32(g);

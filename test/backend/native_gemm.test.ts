@@ -89,6 +89,79 @@ eachConfig("native gemm", () => {
     }
   });
 
+  test("bias epilogue: the same as a C pre-filled with the bias rows, added once", () => {
+    // Odd sizes around the tiles, matrix-vector shapes, k past one k slice (KC = 512: the
+    // bias must enter the first slice only), every transpose, accumulate, batches, k = 0.
+    let seed = 400;
+    const shapes: [number, number, number][] = [
+      [1, 1, 1], [7, 17, 33], [33, 7, 17], [17, 33, 7], [1, 1000, 7], [1000, 1, 33], [1000, 7, 17], [256, 128, 30],
+      [256, 64, 128], [256, 1, 64], [300, 70, 1100], [15, 40, 2048], [40, 100, 1024], [7, 33, 1], [5, 9, 0],
+    ];
+    for (const [m, n, k] of shapes) {
+      for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]]) {
+        for (const accumulate of [false, true]) {
+          for (const batch of [1, 3]) {
+            const a = uniform(batch * m * k + 2, seed), b = uniform(k * n + 1, seed + 1);
+            // Large bias values: a bias added twice (or not at all) is far outside the tolerance.
+            const biasAll = uniform(n + 3, seed + 2).map((v) => 10 * v);
+            const bias = biasAll.subarray(3);
+            const c0 = uniform(batch * m * n + 4, seed + 3);
+            const ref = c0.slice(), cn = c0.slice(), cj = c0.slice();
+            for (let t = 0; t < batch; t++) {
+              for (let i = 0; i < m; i++) {
+                for (let j = 0; j < n; j++) {
+                  const at = 4 + t * m * n + i * n + j;
+                  ref[at] = (accumulate ? ref[at] : 0) + bias[j];
+                }
+              }
+            }
+            js.gemm(batch, m, n, k, a, 2, m * k, transA, b, 1, 0, transB, ref, 4, m * n, true);
+            native.gemm(batch, m, n, k, a, 2, m * k, transA, b, 1, 0, transB, cn, 4, m * n, accumulate, bias);
+            js.gemm(batch, m, n, k, a, 2, m * k, transA, b, 1, 0, transB, cj, 4, m * n, accumulate, bias);
+            const what = `gemm+bias ${JSON.stringify({ batch, m, n, k, transA, transB, accumulate })}`;
+            const atol = gemmTol(k, a, b) + 1e-5 * 11;
+            assertClose(cn, ref, { atol, what });
+            assertClose(cj, ref, { atol, what: `js ${what}` });
+            seed += 4;
+          }
+        }
+      }
+    }
+  });
+
+  test("small products (native/gemm_small.cc): partial row-major panels, transposed A read in place", () => {
+    // The W2 MLP's products at batch 32 and 256, and the edges of the path's limits (k and
+    // n up to 512, one to four panels, a wide transposed A that the path leaves to gemm.cc).
+    let seed = 500;
+    const shapes: [number, number, number][] = [
+      [128, 30, 256], [64, 128, 256], [128, 30, 32], [64, 128, 32], [256, 128, 30], [1024, 30, 256], [1024, 64, 512],
+      [13, 31, 512], [14, 33, 513], [15, 511, 9], [29, 97, 100], [2, 2, 2],
+    ];
+    for (const [m, n, k] of shapes) {
+      for (const [transA, transB] of [[true, false], [false, false], [true, true], [false, true]]) {
+        runCase({ batch: 1, m, n, k, transA, transB, accumulate: seed % 2 === 0, aBatch: "dense", bBatch: "dense" }, seed++);
+      }
+    }
+  });
+
+  test("bias epilogue on large products: threads split it as one thread computes it", () => {
+    for (const [m, n, k, transA, transB] of [
+      [300, 260, 270, false, false], [300, 260, 270, true, true], [2000, 40, 600, false, true], [2000, 1, 1000, false, false],
+      [1, 2000, 1000, false, true],
+    ] as [number, number, number, boolean, boolean][]) {
+      const a = uniform(m * k, 90), b = uniform(k * n, 91), bias = uniform(n, 92);
+      const cn = new Float32Array(m * n), c1 = new Float32Array(m * n), cj = new Float32Array(m * n);
+      native.gemm(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, cn, 0, 0, false, bias);
+      js.gemm(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, cj, 0, 0, false, bias);
+      assertClose(cn, cj, { atol: gemmTol(k, a, b) + 1e-5, what: `gemm+bias ${m}x${n}x${k}` });
+      const threads = backend.threads;
+      backend.setThreads(1);
+      native.gemm(1, m, n, k, a, 0, 0, transA, b, 0, 0, transB, c1, 0, 0, false, bias);
+      backend.setThreads(threads);
+      assert.deepEqual(cn, c1);
+    }
+  });
+
   test("batches with dense and broadcast (stride 0) operands", () => {
     let seed = 50;
     for (const aBatch of ["dense", "broadcast"] as const) {

@@ -71,6 +71,23 @@ describe("linear algebra semantics", () => {
     assert.throws(() => F.addmm(randn([3]), a, w), /addmm \(input of shape \[3\] against mat1·mat2 of shape \[5, 4\]\)/);
   });
 
+  test("linear and addmm with the bias in the GEMM epilogue: kernel-sized, a bias view at an offset, no rows", () => {
+    // Sizes past the js crossover (the native kernel when built), k past one k slice, a
+    // single output column (matrix-vector path), and a bias that is a slice of a larger tensor.
+    for (const [rows, inF, outF] of [[256, 30, 128], [33, 600, 17], [256, 64, 1], [7, 9, 1000]]) {
+      const x = randn([rows, inF]);
+      const w = randn([outF, inF]);
+      const big = randn([outF + 3]);
+      const b = big.slice(0, 3, outF + 3);
+      assertClose(F.linear(x, w, b), x.matmul(w.t()).add(b), { atol: 1e-4 * Math.sqrt(inF) });
+      assertClose(F.addmm(b, x, w.t()), x.matmul(w.t()).add(b), { atol: 1e-4 * Math.sqrt(inF) });
+    }
+    const empty = F.linear(zeros([0, 4]), randn([3, 4]), randn([3]));
+    assert.deepEqual(empty.shape, [0, 3]);
+    const noIn = F.linear(zeros([2, 0]), zeros([3, 0]), tensor([1, 2, 3]));
+    assertClose(noIn, tensor([[1, 2, 3], [1, 2, 3]]));
+  });
+
   test("output shapes follow PyTorch", () => {
     const cases: [number[], number[], number[]][] = [
       [[4], [4], []], [[3], [3, 5], [5]], [[2, 3], [3], [2]], [[2, 1, 3, 4], [5, 4, 2], [2, 5, 3, 2]], [[7, 1, 2, 3], [3], [7, 1, 2]],

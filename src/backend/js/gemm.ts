@@ -8,12 +8,20 @@ export function gemm(
   a: Float32Array, aOff: number, aBs: number, transA: boolean,
   b: Float32Array, bOff: number, bBs: number, transB: boolean,
   c: Float32Array, cOff: number, cBs: number, accumulate: boolean,
+  bias: Float32Array | null = null,
 ): void {
   for (let t = 0; t < batch; t++) {
     const ao = aOff + t * aBs;
     const bo = bOff + t * bBs;
     const co = cOff + t * cBs;
     if (!accumulate) c.fill(0, co, co + m * n);
+    // The bias first, so the loops below accumulate onto it as onto a pre-filled C.
+    if (bias) {
+      for (let i = 0; i < m; i++) {
+        const ci = co + i * n;
+        for (let j = 0; j < n; j++) c[ci + j] += bias[j];
+      }
+    }
     if (!transA && !transB) gemmNN(m, n, k, a, ao, b, bo, c, co);
     else if (!transA && transB) gemmNT(m, n, k, a, ao, b, bo, c, co);
     else if (transA && !transB) gemmTN(m, n, k, a, ao, b, bo, c, co);

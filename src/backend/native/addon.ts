@@ -18,7 +18,7 @@ export interface Addon {
   numThreads(): number;
   setNumThreads(n: number): number;
   peakGflops(seconds: number, threads: number): number;
-  gemm(a: Float32Array, b: Float32Array, c: Float32Array): void;
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, bias?: Float32Array | null): void;
   conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, indices: Int32Array | null): void;
   conv2dBackwardInput(gOut: Float32Array, w: Float32Array, gx: Float32Array): void;
   conv2dBackwardWeight(gOut: Float32Array, x: Float32Array, gw: Float32Array): void;

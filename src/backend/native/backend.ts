@@ -157,15 +157,18 @@ export function nativeBackend(addon: Addon): Backend {
       addon.reduce(x, out as Float32Array | Int32Array);
     },
 
-    gemm(batch, m, n, k, a, aOffset, aBatchStride, transA, b, bOffset, bBatchStride, transB, c, cOffset, cBatchStride, accumulate) {
+    gemm(batch, m, n, k, a, aOffset, aBatchStride, transA, b, bOffset, bBatchStride, transB, c, cOffset, cBatchStride, accumulate, bias) {
       if (batch * m * n * k < CROSSOVER.gemm) {
-        return js.gemm(batch, m, n, k, a, aOffset, aBatchStride, transA, b, bOffset, bBatchStride, transB, c, cOffset, cBatchStride, accumulate);
+        return js.gemm(batch, m, n, k, a, aOffset, aBatchStride, transA, b, bOffset, bBatchStride, transB, c, cOffset, cBatchStride, accumulate, bias);
       }
       P[0] = batch; P[1] = m; P[2] = n; P[3] = k;
       P[4] = aOffset; P[5] = aBatchStride; P[6] = transA ? 1 : 0;
       P[7] = bOffset; P[8] = bBatchStride; P[9] = transB ? 1 : 0;
       P[10] = cOffset; P[11] = cBatchStride; P[12] = accumulate ? 1 : 0;
-      addon.gemm(a, b, c);
+      // Without a bias, three arguments: probing a fourth (undefined) costs the binding two
+      // N-API calls, which showed on products of a few µs.
+      if (bias) addon.gemm(a, b, c, bias);
+      else addon.gemm(a, b, c);
     },
 
     softmax(x, out, rows, cols, log) {
