@@ -137,14 +137,10 @@ function layerNorm(ws: Workspace, name: string, ln: LayerNorm, x: Float32Array, 
   return out;
 }
 
-/** x·W + b as Conv1D's forward computes it: the bias rows first, then the product accumulated onto them. */
+/** x·W + b as Conv1D's forward (affine) computes it: the bias enters the GEMM's epilogue. */
 function conv1d(ws: Workspace, name: string, layer: Conv1D, x: Float32Array, rows: number): Float32Array {
   const { inFeatures, outFeatures } = layer;
   const out = ws.get(name, rows * outFeatures);
-  if (layer.bias) {
-    out.set(f32(layer.bias), 0);
-    for (let filled = outFeatures; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
-  }
-  K.gemm(1, rows, outFeatures, inFeatures, x, 0, 0, false, f32(layer.weight), 0, 0, false, out, 0, 0, layer.bias !== null);
+  K.gemm(1, rows, outFeatures, inFeatures, x, 0, 0, false, f32(layer.weight), 0, 0, false, out, 0, 0, false, layer.bias ? f32(layer.bias) : null);
   return out;
 }
