@@ -165,17 +165,26 @@ bool useShifted(const ConvGeometry& g, const Dims& d) {
 }
 
 // dst[i] = src[i] for i < n: whole vectors, the last one overlapping its predecessor
-// (rows here are too short for a memcpy call or a scalar tail to pay).
-inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t n) {
+// (rows here are too short for a memcpy call or a scalar tail to pay). With Check, adds
+// src[i] - src[i] to *bad: NaN in some lane when a value is infinite or NaN, else 0.
+template <bool Check = false>
+inline void copyRow(float* __restrict dst, const float* __restrict src, int64_t n, Vec* bad = nullptr) {
   if (n < kLanes) {
-    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+    for (int64_t i = 0; i < n; i++) {
+      dst[i] = src[i];
+      if constexpr (Check) (*bad)[0] += src[i] - src[i];
+    }
     return;
   }
+  Vec b = Vec{};
   for (int64_t i = 0;; i += kLanes) {
     if (i > n - kLanes) i = n - kLanes;
-    storev(dst + i, loadv(src + i));
-    if (i == n - kLanes) return;
+    Vec v = loadv(src + i);
+    storev(dst + i, v);
+    if constexpr (Check) b += v - v;
+    if (i == n - kLanes) break;
   }
+  if constexpr (Check) *bad += b;
 }
 
 inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
@@ -237,7 +246,11 @@ Shifted shiftedGrid(const ConvGeometry& g, const Dims& d) {
   return s;
 }
 
-void shiftInput(const float* x, const ConvGeometry& g, const Dims& d, const Shifted& s, float* xp) {
+// Lays the input of one image/group out on the wide grid at xp. With Check, returns whether
+// all its values are finite (else true).
+template <bool Check = false>
+bool shiftInput(const float* x, const ConvGeometry& g, const Dims& d, const Shifted& s, float* xp) {
+  Vec bad = Vec{};
   for (int64_t ci = 0; ci < d.cInG; ci++) {
     for (int64_t iy = 0; iy < s.hp; iy++) {
       float* row = xp + (ci * s.hp + iy) * s.wp;
@@ -248,11 +261,14 @@ void shiftInput(const float* x, const ConvGeometry& g, const Dims& d, const Shif
       }
       for (int64_t i = 0; i < g.padW; i++) row[i] = 0.f;
       for (int64_t i = s.shared ? s.wp : g.padW + g.w; i < s.wp; i++) row[i] = 0.f;
-      copyRow(row + g.padW, x + (ci * g.h + sy) * g.w, g.w);
+      copyRow<Check>(row + g.padW, x + (ci * g.h + sy) * g.w, g.w, &bad);
     }
   }
   int64_t used = d.cInG * s.hp * s.wp;
   std::memset(xp + used, 0, sizeof(float) * (s.inSize - used));
+  bool finite = true;
+  for (int l = 0; Check && l < kLanes; l++) finite &= bad[l] == bad[l];
+  return finite;
 }
 
 // Patch row p read from the wide grid: offs[p] = ci·hp·wp + ki·dilationH·wp + kj·dilationW.
@@ -296,10 +312,12 @@ void forwardBlock(int64_t k, const float* wt, int64_t ldw, const float* xp, cons
 
 // acc[i·ldacc + q] += sum over images b < count and positions j < nvec·kLanes of
 // g[b·gImage + i·ldg + j] · xp[b·xImage + offs[q] + j] for i < R, q < C: per-lane partial
-// sums of the weight gradient, added up across lanes at the end.
-template <int R, int C>
+// sums of the weight gradient, added up across lanes at the end. With `mask` (one IVec
+// per vector of positions: all ones where j is a kept position, else 0), xp is read as
+// zero at the dropped positions: their gradient is zero, but 0 · Inf would be NaN.
+template <int R, int C, bool Masked>
 void weightBlock(int64_t count, int64_t nvec, const float* g, int64_t ldg, int64_t gImage, const float* xp,
-                 int64_t xImage, const int64_t* offs, Vec* acc, int64_t ldacc) {
+                 int64_t xImage, const int64_t* offs, Vec* acc, int64_t ldacc, const int32_t* mask) {
   Vec s[R][C];
 #pragma GCC unroll 8
   for (int i = 0; i < R; i++) {
@@ -315,6 +333,12 @@ void weightBlock(int64_t count, int64_t nvec, const float* g, int64_t ldg, int64
       Vec xv[C];
 #pragma GCC unroll 8
       for (int q = 0; q < C; q++) xv[q] = loadv(xr[q] + j);
+      if constexpr (Masked) {
+        IVec m;
+        std::memcpy(&m, mask + j, sizeof m);
+#pragma GCC unroll 8
+        for (int q = 0; q < C; q++) xv[q] = m ? xv[q] : Vec{};
+      }
 #pragma GCC unroll 8
       for (int i = 0; i < R; i++) {
         Vec gv = loadv(gb + i * ldg + j);
@@ -340,28 +364,34 @@ void forwardCols(int64_t cols, int64_t k, const float* wt, int64_t ldw, const fl
   forwardBlock<R, C>(k, wt, ldw, xp, offs, c, ldc);
 }
 
-template <int R, int C>
+template <int R, int C, bool Masked = false>
 void weightCols(int64_t cols, int64_t count, int64_t nvec, const float* g, int64_t ldg, int64_t gImage,
-                const float* xp, int64_t xImage, const int64_t* offs, Vec* acc, int64_t ldacc) {
+                const float* xp, int64_t xImage, const int64_t* offs, Vec* acc, int64_t ldacc, const int32_t* mask) {
   if constexpr (C > 1) {
-    if (cols < C) return weightCols<R, C - 1>(cols, count, nvec, g, ldg, gImage, xp, xImage, offs, acc, ldacc);
+    if (cols < C) {
+      return weightCols<R, C - 1, Masked>(cols, count, nvec, g, ldg, gImage, xp, xImage, offs, acc, ldacc, mask);
+    }
   }
-  weightBlock<R, C>(count, nvec, g, ldg, gImage, xp, xImage, offs, acc, ldacc);
+  weightBlock<R, C, Masked>(count, nvec, g, ldg, gImage, xp, xImage, offs, acc, ldacc, mask);
 }
 
 using ForwardFn = void (*)(int64_t, int64_t, const float*, int64_t, const float*, const int64_t*, float*, int64_t);
 using WeightFn = void (*)(int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, int64_t,
-                          const int64_t*, Vec*, int64_t);
+                          const int64_t*, Vec*, int64_t, const int32_t*);
 #if defined(__AVX512F__)
 constexpr ForwardFn kForward[] = {forwardCols<6, 4>, forwardCols<8, 3>, forwardCols<4, 6>,
                                   forwardCols<3, 8>, forwardCols<2, 8>, forwardCols<1, 8>};
 constexpr WeightFn kWeight[] = {weightCols<6, 4>, weightCols<8, 3>, weightCols<4, 6>,
                                 weightCols<3, 8>, weightCols<2, 8>, weightCols<1, 8>};
+constexpr WeightFn kWeightMasked[] = {weightCols<6, 4, true>, weightCols<8, 3, true>, weightCols<4, 6, true>,
+                                      weightCols<3, 8, true>, weightCols<2, 8, true>, weightCols<1, 8, true>};
 #else
 constexpr ForwardFn kForward[] = {forwardCols<6, 2>, forwardCols<4, 3>, forwardCols<3, 4>, forwardCols<2, 4>,
                                   forwardCols<1, 4>};
 constexpr WeightFn kWeight[] = {weightCols<6, 2>, weightCols<4, 3>, weightCols<3, 4>, weightCols<2, 4>,
                                 weightCols<1, 4>};
+constexpr WeightFn kWeightMasked[] = {weightCols<6, 2, true>, weightCols<4, 3, true>, weightCols<3, 4, true>,
+                                      weightCols<2, 4, true>, weightCols<1, 4, true>};
 #endif
 
 // A forward plan: block shape, the weights as its blocks read them, wt[group][p][cp]
@@ -452,8 +482,13 @@ void wideGradient(const float* go, int64_t cp, const ConvGeometry& g, const Dims
 // The weight gradient of images [b0, b1) and group gi, written to out[co·kSize + p]. The
 // blocks sum per lane (the lanes hold positions), added up across lanes at the end. gOut
 // is laid out on the wide grid with zeros in the dropped columns, so those positions add
-// nothing. Small images are taken a few at a time, so that a block's accumulators
-// outlive more than one of them.
+// nothing — as long as the input values they meet are finite: a dropped position meets
+// real inputs (the next row's first columns, the next channel's rows), and 0 · Inf = NaN
+// would reach weights that never meet that input. So the copy of the input checks its
+// values, and batches holding an infinity or NaN run blocks that read the input as zero
+// at the dropped positions (which changes no finite sum but the sign of a zero one).
+// Small images are taken a few at a time, so that a block's accumulators outlive more
+// than one of them.
 void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0, int64_t b1, int shape, float* out,
                        const ConvGeometry& g, const Dims& d) {
   BlockShape bs = kShapes[shape];
@@ -471,19 +506,28 @@ void weightGradShifted(const float* gOut, const float* x, int64_t gi, int64_t b0
   float* gWide = scratch(5, batch * gImage + cp * d.kSize * kLanes);
   Vec* acc = reinterpret_cast<Vec*>(gWide + batch * gImage);
   for (int64_t i = 0; i < cp * d.kSize; i++) acc[i] = Vec{};
-  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize));
+  // The patch rows' offsets, then the kept positions' mask (made when first needed).
+  int64_t* offs = reinterpret_cast<int64_t*>(scratch(4, 2 * d.kSize + s.wideR));
+  int32_t* mask = reinterpret_cast<int32_t*>(offs + d.kSize);
+  bool masked = false;
   shiftOffsets(g, d, s, offs);
   for (int64_t first = b0; first < b1; first += batch) {
     int64_t count = imin(batch, b1 - first);
+    bool finite = true;
     for (int64_t b = 0; b < count; b++) {
       int64_t img = (first + b) * g.groups + gi;
-      shiftInput(x + img * d.cInG * d.inPlane, g, d, s, xp + b * s.inSize);
+      finite &= shiftInput<true>(x + img * d.cInG * d.inPlane, g, d, s, xp + b * s.inSize);
       wideGradient(gOut + img * d.cOutG * d.plane, cp, g, d, s, gWide + b * gImage);
     }
+    if (!finite && !masked) {
+      for (int64_t j = 0; j < s.wideR; j++) mask[j] = j < s.wide && j % s.wp < g.outW ? -1 : 0;
+      masked = true;
+    }
+    WeightFn f = finite ? fn : kWeightMasked[shape];
     for (int64_t co0 = 0; co0 < cp; co0 += bs.rows) {
       for (int64_t p0 = 0; p0 < d.kSize; p0 += bs.cols) {
-        fn(d.kSize - p0, count, nvec, gWide + co0 * s.wideR, s.wideR, gImage, xp, s.inSize, offs + p0,
-           acc + co0 * d.kSize + p0, d.kSize);
+        f(d.kSize - p0, count, nvec, gWide + co0 * s.wideR, s.wideR, gImage, xp, s.inSize, offs + p0,
+          acc + co0 * d.kSize + p0, d.kSize, mask);
       }
     }
   }
@@ -840,6 +884,17 @@ bool transposedConv(const ConvGeometry& g, const Dims& d, ConvGeometry& t) {
   return t.padH >= 0 && t.padW >= 0 && useShifted(t, dims(t)) && !d.direct;
 }
 
+// Whether n floats at p are all finite.
+bool allFinite(const float* p, int64_t n) {
+  Vec v = Vec{};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) v += loadv(p + i) - loadv(p + i);
+  float bad = 0.f;
+  for (; i < n; i++) bad += p[i] - p[i];
+  for (int l = 0; l < kLanes; l++) bad += v[l];
+  return bad == bad;
+}
+
 void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const ConvGeometry& g) {
   Dims d = dims(g);
   ConvGeometry t;
@@ -847,6 +902,11 @@ void conv2dBackwardInput(const float* gOut, const float* w, float* gx, const Con
   Dims td = dims(t);
   // The gather path where it does fewer multiply-adds than the transposed convolution.
   bool gather = useShifted(g, d) && d.cInG <= kDirectMaxChannels;
+  // Both multiply each weight by a zero that stands for no position (the dropped columns
+  // of the gather's cols, the transposed convolution's padding): with an infinite or NaN
+  // weight, 0 · Inf = NaN would reach input pixels that never meet it, so such weights
+  // take the im2col path, which only adds real products.
+  if ((shifted || gather) && !allFinite(w, g.cOut * d.kSize)) shifted = gather = false;
   GatherPlan gp{};
   if (gather) {
     Shifted s = shiftedGrid(g, d);
