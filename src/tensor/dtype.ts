@@ -33,7 +33,7 @@ const poison = typeof process !== "undefined" && process.env?.LATHE_POISON_UNINI
 export function allocateUninit(dtype: DType, n: number): TypedArray {
   const bytes = n * BYTES[dtype];
   if (bytes < UNINIT_MIN_BYTES && !poison) return allocate(dtype, n);
-  const buffer = spare.get(bytes)?.pop() ?? takeWeak(bytes) ?? Buffer.allocUnsafeSlow(bytes).buffer;
+  const buffer = spare.get(bytes)?.pop() ?? Buffer.allocUnsafeSlow(bytes).buffer;
   const out = dtype === "float32" ? new Float32Array(buffer, 0, n) : dtype === "int32" ? new Int32Array(buffer, 0, n) : new Uint8Array(buffer, 0, n);
   if (poison) out.fill(dtype === "float32" ? NaN : dtype === "int32" ? -1234567 : 7);
   return out;
@@ -57,37 +57,12 @@ export function recycleStorage(data: TypedArray): void {
 }
 
 /**
- * Storage left over when a backward pass ends, held weakly: the next step's forward pass
- * allocates activations of the same sizes and takes it instead of new memory (each reuse is
- * storage that does not count towards V8's next full collection), while whatever is still
- * unused at the next full collection is freed as before.
- */
-const weakSpare = new Map<number, WeakRef<ArrayBuffer>[]>();
-
-/** At most this many weakly held buffers per size. */
-const WEAK_PER_SIZE = 64;
-
-function takeWeak(bytes: number): ArrayBuffer | undefined {
-  const list = weakSpare.get(bytes);
-  if (!list) return undefined;
-  for (let ref = list.pop(); ref; ref = list.pop()) {
-    const buffer = ref.deref();
-    if (buffer) return buffer;
-  }
-  weakSpare.delete(bytes);
-  return undefined;
-}
-
-/**
- * Ends the recycling of a backward call: the recycled storage is no longer held, only offered
- * weakly to later allocations of its size (see weakSpare), so it is garbage again.
+ * Forgets the recycled storage (backward calls it when it ends), so it is garbage again. Not
+ * kept for the next step, not even weakly: V8 keeps every WeakRef target alive until the
+ * current job ends, and a synchronous training loop is one job, so a weak pool grew by the
+ * step's dead gradients on every step (~400 KB a W2 step, gigabytes in a long loop).
  */
 export function dropRecycledStorage(): void {
-  for (const [bytes, list] of spare) {
-    const weak = weakSpare.get(bytes) ?? [];
-    for (const buffer of list) if (weak.length < WEAK_PER_SIZE) weak.push(new WeakRef(buffer));
-    weakSpare.set(bytes, weak);
-  }
   spare.clear();
 }
 
