@@ -162,20 +162,24 @@ function conv2dRaw(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2dGeometr
       K.unaryBackward("relu", od, od, gd, masked, od.length, 0, 0);
       gd = masked;
     }
-    let gx: Tensor | null = null;
-    let gw: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (x.requiresGrad) {
-      gx = uninitialized(x.shape);
-      K.conv2dBackwardInput(gd, wd, gx.data as Float32Array, geo);
-    }
-    if (w.requiresGrad) {
-      gw = uninitialized(w.shape);
-      K.conv2dBackwardWeight(gd, xd, gw.data as Float32Array, geo);
-    }
-    if (bias?.requiresGrad) gb = biasGrad(gd, geo);
-    return bias ? [gx, gw, gb] : [gx, gw];
+    return convGrads(x, w, bias, xd, wd, gd, geo);
   }, { freshGrads: true });
+}
+
+/** The input, weight and bias gradients of a convolution, given its output gradient gd. */
+function convGrads(x: Tensor, w: Tensor, bias: Tensor | null, xd: Float32Array, wd: Float32Array, gd: Float32Array, geo: Conv2dGeometry): (Tensor | null)[] {
+  let gx: Tensor | null = null;
+  let gw: Tensor | null = null;
+  if (x.requiresGrad) {
+    gx = uninitialized(x.shape);
+    K.conv2dBackwardInput(gd, wd, gx.data as Float32Array, geo);
+  }
+  if (w.requiresGrad) {
+    gw = uninitialized(w.shape);
+    K.conv2dBackwardWeight(gd, xd, gw.data as Float32Array, geo);
+  }
+  if (!bias) return [gx, gw];
+  return [gx, gw, bias.requiresGrad ? biasGrad(gd, geo) : null];
 }
 
 /** The bias gradient: gOut summed over each output plane, then over the batch. */
@@ -249,19 +253,8 @@ function conv2dPooledTrain(x: Tensor, w: Tensor, bias: Tensor | null, geo: Conv2
     const gd = scratchOf(0, fullSize);
     K.maxPool2dBackward(gp, indices, gd, pgeo);
     if (masked && od.length > kScratchMax) recycleStorage(masked);
-    let gx: Tensor | null = null;
-    let gw: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (x.requiresGrad) {
-      gx = uninitialized(x.shape);
-      K.conv2dBackwardInput(gd, wd, gx.data as Float32Array, geo);
-    }
-    if (w.requiresGrad) {
-      gw = uninitialized(w.shape);
-      K.conv2dBackwardWeight(gd, xd, gw.data as Float32Array, geo);
-    }
-    if (bias?.requiresGrad) gb = biasGrad(gd, geo);
+    const grads = convGrads(x, w, bias, xd, wd, gd, geo);
     if (fullSize > kScratchMax) recycleStorage(gd);
-    return bias ? [gx, gw, gb] : [gx, gw];
+    return grads;
   }, { freshGrads: true });
 }

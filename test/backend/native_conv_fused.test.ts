@@ -5,14 +5,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Backend, Conv2dGeometry, ConvEpilogue } from "../../src/backend/index.js";
-import { eachConfig, js, native, uniform } from "./native_helpers.js";
+import { eachConfig, js, native, uniform, convGeometry } from "./native_helpers.js";
 
-function conv(over: Partial<Conv2dGeometry>): Conv2dGeometry {
-  const g = { n: 2, cIn: 3, h: 9, w: 11, cOut: 4, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, groups: 1, ...over };
-  const outH = Math.floor((g.h + 2 * g.padH - g.dilationH * (g.kh - 1) - 1) / g.strideH) + 1;
-  const outW = Math.floor((g.w + 2 * g.padW - g.dilationW * (g.kw - 1) - 1) / g.strideW) + 1;
-  return { ...g, outH, outW };
-}
+const conv = convGeometry;
 
 const GEOMETRIES: Conv2dGeometry[] = [
   conv({ n: 3, cIn: 3, cOut: 6, h: 32, w: 32, kh: 5, kw: 5 }), // LeNet's layers

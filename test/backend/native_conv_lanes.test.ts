@@ -5,14 +5,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { backend, type Conv2dGeometry } from "../../src/backend/index.js";
-import { assertClose, eachConfig, js, native, uniform } from "./native_helpers.js";
+import { assertClose, eachConfig, js, native, uniform, convGeometry } from "./native_helpers.js";
 
-function conv(over: Partial<Conv2dGeometry>): Conv2dGeometry {
-  const g = { n: 3, cIn: 6, h: 14, w: 14, cOut: 16, kh: 5, kw: 5, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, groups: 1, ...over };
-  const outH = Math.floor((g.h + 2 * g.padH - g.dilationH * (g.kh - 1) - 1) / g.strideH) + 1;
-  const outW = Math.floor((g.w + 2 * g.padW - g.dilationW * (g.kw - 1) - 1) / g.strideW) + 1;
-  return { ...g, outH, outW };
-}
+const conv = (over: Partial<Conv2dGeometry>): Conv2dGeometry => convGeometry({ n: 3, cIn: 6, h: 14, w: 14, cOut: 16, kh: 5, kw: 5, ...over });
 
 const GEOMETRIES: Conv2dGeometry[] = [
   conv({ n: 9 }), // LeNet's second layer, split into runs of images

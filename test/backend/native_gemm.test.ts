@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { backend, type Conv2dGeometry } from "../../src/backend/index.js";
 import { CROSSOVER } from "../../src/backend/native/index.js";
-import { assertClose, eachConfig, js, native, skip, uniform } from "./native_helpers.js";
+import { assertClose, eachConfig, js, native, skip, uniform, convGeometry } from "./native_helpers.js";
 
 
 /** The stated GEMM tolerance: a length-k float sum in another order, |Δ| <= 1e-5·√k·max|A|·max|B|. */
@@ -215,12 +215,7 @@ eachConfig("native gemm", () => {
   });
 });
 
-function conv(over: Partial<Conv2dGeometry>): Conv2dGeometry {
-  const g = { n: 2, cIn: 3, h: 9, w: 11, cOut: 4, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, groups: 1, ...over };
-  const outH = Math.floor((g.h + 2 * g.padH - g.dilationH * (g.kh - 1) - 1) / g.strideH) + 1;
-  const outW = Math.floor((g.w + 2 * g.padW - g.dilationW * (g.kw - 1) - 1) / g.strideW) + 1;
-  return { ...g, outH, outW };
-}
+const conv = convGeometry;
 
 const GEOMETRIES: Conv2dGeometry[] = [
   conv({}),

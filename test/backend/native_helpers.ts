@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
 import { backend, jsBackend, nativeKernels } from "../../src/backend/index.js";
 import { CROSSOVER } from "../../src/backend/native/index.js";
-import type { Backend } from "../../src/backend/index.js";
+import type { Backend, Conv2dGeometry } from "../../src/backend/index.js";
 
 /** Why the native tests are skipped (a visible skip reason), or false when they run. */
 export const skip: string | false = nativeKernels ? false : `native addon not built: ${backend.loadError}`;
@@ -101,4 +101,12 @@ export function stridesOf(shape: readonly number[]): number[] {
     k *= shape[d];
   }
   return s;
+}
+
+/** A Conv2dGeometry from the fields that differ from a small 3×3 convolution, with its output size. */
+export function convGeometry(over: Partial<Conv2dGeometry>): Conv2dGeometry {
+  const g = { n: 2, cIn: 3, h: 9, w: 11, cOut: 4, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, groups: 1, ...over };
+  const outH = Math.floor((g.h + 2 * g.padH - g.dilationH * (g.kh - 1) - 1) / g.strideH) + 1;
+  const outW = Math.floor((g.w + 2 * g.padW - g.dilationW * (g.kw - 1) - 1) / g.strideW) + 1;
+  return { ...g, outH, outW };
 }
