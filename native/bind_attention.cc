@@ -11,24 +11,23 @@ namespace {
 
 constexpr int kViews = 9;
 
-struct Geometry {
-  int64_t batch, heads, L, S, E, Ev, past;
-};
-
-bool readGeometry(Args& in, Geometry& g) {
-  g.batch = in.integer(0);
-  g.heads = in.integer(1);
-  g.L = in.integer(2);
-  g.S = in.integer(3);
-  g.E = in.integer(4);
-  g.Ev = in.integer(5);
-  g.past = in.integer(8);
-  if (in.ok() && g.L > 0 && g.S == 0) return in.fail("needs at least one key");
+// The geometry and scalars of the parameter block, into a (whose operands are filled after).
+bool readGeometry(Args& in, AttentionArgs& a) {
+  a.batch = in.integer(0);
+  a.heads = in.integer(1);
+  a.L = in.integer(2);
+  a.S = in.integer(3);
+  a.E = in.integer(4);
+  a.Ev = in.integer(5);
+  a.scale = static_cast<float>(in.number(6));
+  a.causal = in.flag(7);
+  a.past = in.integer(8);
+  if (in.ok() && a.L > 0 && a.S == 0) return in.fail("needs at least one key");
   return in.ok();
 }
 
 // Argument i as an operand of [batch, heads, len, dim], read from view slot `slot`.
-bool operand(Args& in, size_t i, int slot, int64_t len, int64_t dim, const Geometry& g, AttnView& out) {
+bool operand(Args& in, size_t i, int slot, int64_t len, int64_t dim, const AttentionArgs& g, AttnView& out) {
   Arr arr = in.array(i, napi_float32_array);
   if (!in.ok()) return false;
   const int64_t shape[4] = {g.batch, g.heads, len, dim};
@@ -42,28 +41,14 @@ bool operand(Args& in, size_t i, int slot, int64_t len, int64_t dim, const Geome
   return true;
 }
 
-void fill(Args& in, const Geometry& g, AttentionArgs& a) {
-  a.batch = g.batch;
-  a.heads = g.heads;
-  a.L = g.L;
-  a.S = g.S;
-  a.E = g.E;
-  a.Ev = g.Ev;
-  a.past = g.past;
-  a.scale = static_cast<float>(in.number(6));
-  a.causal = in.flag(7);
-}
-
 // (q, k, v, out, lse)
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Args in(info, "attention");
-  Geometry g;
-  if (!readGeometry(in, g)) return info.Env().Undefined();
   AttentionArgs a{};
-  fill(in, g, a);
-  bool ok = operand(in, 0, 0, g.L, g.E, g, a.q) && operand(in, 1, 1, g.S, g.E, g, a.k) &&
-            operand(in, 2, 2, g.S, g.Ev, g, a.v) && operand(in, 3, 3, g.L, g.Ev, g, a.o);
-  if (ok) a.lse = in.f32(4, g.batch * g.heads * g.L);
+  if (!readGeometry(in, a)) return info.Env().Undefined();
+  bool ok = operand(in, 0, 0, a.L, a.E, a, a.q) && operand(in, 1, 1, a.S, a.E, a, a.k) &&
+            operand(in, 2, 2, a.S, a.Ev, a, a.v) && operand(in, 3, 3, a.L, a.Ev, a, a.o);
+  if (ok) a.lse = in.f32(4, a.batch * a.heads * a.L);
   if (ok && in.ok()) kernels().attention(a);
   return info.Env().Undefined();
 }
@@ -71,16 +56,14 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
 // (q, k, v, out, gOut, lse, gq, gk, gv)
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   Args in(info, "attentionBackward");
-  Geometry g;
-  if (!readGeometry(in, g)) return info.Env().Undefined();
   AttentionArgs a{};
-  fill(in, g, a);
-  bool ok = operand(in, 0, 0, g.L, g.E, g, a.q) && operand(in, 1, 1, g.S, g.E, g, a.k) &&
-            operand(in, 2, 2, g.S, g.Ev, g, a.v) && operand(in, 3, 3, g.L, g.Ev, g, a.o) &&
-            operand(in, 4, 4, g.L, g.Ev, g, a.gO);
-  if (ok) a.lse = in.f32(5, g.batch * g.heads * g.L);
-  ok = ok && in.ok() && operand(in, 6, 5, g.L, g.E, g, a.gq) && operand(in, 7, 6, g.S, g.E, g, a.gk) &&
-       operand(in, 8, 7, g.S, g.Ev, g, a.gv);
+  if (!readGeometry(in, a)) return info.Env().Undefined();
+  bool ok = operand(in, 0, 0, a.L, a.E, a, a.q) && operand(in, 1, 1, a.S, a.E, a, a.k) &&
+            operand(in, 2, 2, a.S, a.Ev, a, a.v) && operand(in, 3, 3, a.L, a.Ev, a, a.o) &&
+            operand(in, 4, 4, a.L, a.Ev, a, a.gO);
+  if (ok) a.lse = in.f32(5, a.batch * a.heads * a.L);
+  ok = ok && in.ok() && operand(in, 6, 5, a.L, a.E, a, a.gq) && operand(in, 7, 6, a.S, a.E, a, a.gk) &&
+       operand(in, 8, 7, a.S, a.Ev, a, a.gv);
   if (ok) kernels().attentionBackward(a);
   return info.Env().Undefined();
 }
